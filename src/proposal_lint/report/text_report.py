@@ -1,0 +1,108 @@
+"""Human-readable report for a buyer reading a terminal (rich, 80 columns)."""
+
+from __future__ import annotations
+
+import io
+
+from rich.console import Console, Group
+from rich.padding import Padding
+from rich.text import Text
+
+from proposal_lint.report import ReportOptions, summarize
+
+VERDICTS = {
+    "prompt": "Start with a well-built prompt; fine-tuning is not justified yet",
+    "rag": "Use retrieval (RAG) plus a good prompt instead of fine-tuning",
+    "fine-tune-justified": "Fine-tuning looks justified",
+    "no-fine-tuning": "No fine-tuning proposed",
+}
+SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _where(page: int | None, section: str | None) -> str:
+    parts = [f"p{page}"] if page is not None else []
+    if section:
+        parts.append(f"§{section}")
+    return " ".join(parts)
+
+
+def _indent(renderable, n: int) -> Padding:
+    return Padding(renderable, (0, 0, 0, n), expand=False)
+
+
+def _document(r) -> list:
+    out: list = []
+    head = Text(r.path, style="bold")
+    if r.format:
+        details = r.format.upper() + (f", {_plural(r.pages, 'page')}" if r.pages is not None else "")
+        head.append(f"  ({details})", style="dim")
+    out.append(head)
+
+    if r.error is not None:
+        out.append(_indent(Text.assemble(("could not be read", "bold red"), f" [{r.error.code}]: {r.error.message}"), 2))
+        return out
+    for w in r.warnings:
+        out.append(_indent(Text(f"note: {w}", style="dim"), 2))
+    if r.verdict is not None:
+        rec = r.verdict.recommendation.value
+        out.append(_indent(Text.assemble(("Verdict: ", "bold"), (VERDICTS.get(rec, rec), "bold green"), f" [{rec}]"), 2))
+        for reason in r.verdict.reasons:
+            out.append(_indent(Text(f"- {reason}"), 4))
+    if not r.findings:
+        out.append(_indent(Text("No findings.", style="green"), 2))
+    for f in r.findings:
+        sev = f.severity.value
+        out.append(Text(""))
+        out.append(_indent(Text.assemble((f.rule_id, "bold"), " ", (sev, SEVERITY_STYLE.get(sev, "")), "  ", f.message), 2))
+        for ev in f.evidence:
+            where = _where(ev.page, ev.section)
+            out.append(_indent(Text.assemble((f"{where}: " if where else "", "dim"), f"\u201c{ev.quote}\u201d"), 6))
+        if f.why:
+            out.append(_indent(Text.assemble(("Why it matters: ", "bold"), f.why), 4))
+        if f.question:
+            out.append(_indent(Text.assemble(("Ask the vendor: ", "bold"), f.question), 4))
+    return out
+
+
+def summary_line(results) -> str:
+    s = summarize(results)
+    parts = []
+    if s["findings"]:
+        parts.append(f"{_plural(s['findings'], 'finding')} in {_plural(s['files_with_findings'], 'file')}")
+    else:
+        parts.append("no findings")
+    if s["unreadable"]:
+        parts.append(f"{s['unreadable']} unreadable")
+    if s["internal_errors"]:
+        parts.append(_plural(s["internal_errors"], "internal error"))
+    return f"{_plural(s['files'], 'file')}: " + ", ".join(parts)
+
+
+def render(results, options: ReportOptions = ReportOptions()) -> str:
+    buf = io.StringIO()
+    console = Console(
+        file=buf,
+        width=options.width,
+        force_terminal=options.color,
+        no_color=not options.color,
+        color_system="standard" if options.color else None,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+    shown = [
+        r
+        for r in results
+        if (r.error is None or options.show_errors) and (not options.quiet or r.findings or r.error is not None)
+    ]
+    for r in shown:
+        console.print(Group(*_document(r)))
+        console.print()
+    if not options.quiet:
+        console.print(Text(summary_line(results), style="bold"))
+    # rich pads wrapped lines to the full width; trailing blanks only get in the way
+    return "".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines())
