@@ -1,0 +1,303 @@
+"""The proposal-lint command line.
+
+Keep this module's top level import-light: `--version` and `--help` must not
+load pydantic, rich, spaCy or the PDF libraries. Commands import what they
+need inside their bodies. That is also why this is click and not typer.
+
+A new subcommand is a few lines:
+
+    @cli.command()
+    @common_options
+    def rules(debug, quiet, no_color):
+        from proposal_lint.rules import ...
+        return exitcodes.OK
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import shutil
+import sys
+import traceback
+
+import click
+
+from proposal_lint import __version__, exitcodes
+
+MB = 1024 * 1024
+DEFAULT_MAX_FILE_MB = 100  # == ingest.Limits().max_file_bytes / MB (a test keeps them in step)
+DEFAULT_TIMEOUT_S = 60.0  # == ingest.Limits().timeout_s
+
+
+class DefaultGroup(click.Group):
+    """A group whose first argument, when not a subcommand, goes to `check`.
+
+    So `proposal-lint quote.pdf` is `proposal-lint check quote.pdf`, and
+    `proposal-lint --format json x.pdf` is `proposal-lint check --format json x.pdf`.
+    """
+
+    default_command = "check"
+    group_options = ("--help", "-h", "--version")
+
+    def parse_args(self, ctx, args):
+        if not args or (args[0] not in self.commands and args[0] not in self.group_options):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+    def format_usage(self, ctx, formatter):
+        formatter.write(f"Usage: {ctx.command_path} [CHECK OPTIONS] FILE_OR_DIR...\n")
+        formatter.write(f"       {ctx.command_path} COMMAND [ARGS]...\n")
+
+
+def _error(msg: str) -> None:
+    click.echo(f"proposal-lint: {msg}", err=True)
+
+
+def common_options(f):
+    """--debug / -q / --no-color for every command, and the crash policy:
+    an unexpected exception prints one line and exits 2, never 1."""
+
+    @functools.wraps(f)
+    def wrapper(*args, **kwargs):
+        ctx = click.get_current_context()
+        try:
+            code = f(*args, **kwargs)
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            _error("interrupted")
+            ctx.exit(exitcodes.INTERRUPTED)
+        except Exception as exc:
+            if kwargs.get("debug"):
+                traceback.print_exc()
+            _error(f"internal error: {type(exc).__name__}: {exc} (run with --debug for the traceback)")
+            ctx.exit(exitcodes.INTERNAL_ERROR)
+        ctx.exit(code or exitcodes.OK)
+
+    for option in reversed(
+        [
+            click.option("--debug", is_flag=True, help="Show Python tracebacks and library warnings."),
+            click.option("-q", "--quiet", is_flag=True, help="Only report documents with findings or errors; no summary."),
+            click.option("--no-color", is_flag=True, help="No colours (also off when not a terminal or NO_COLOR is set)."),
+        ]
+    ):
+        wrapper = option(wrapper)
+    return wrapper
+
+
+def input_options(f):
+    """Options for commands that read documents."""
+    for option in reversed(
+        [
+            click.option("--password", metavar="TEXT", help="Password for encrypted PDFs."),
+            click.option(
+                "--max-file-size",
+                type=click.FloatRange(min=0, min_open=True),
+                default=DEFAULT_MAX_FILE_MB,
+                show_default=True,
+                metavar="MB",
+                help="Refuse larger files.",
+            ),
+            click.option(
+                "--timeout",
+                type=click.FloatRange(min=0, min_open=True),
+                default=DEFAULT_TIMEOUT_S,
+                show_default=True,
+                metavar="SECONDS",
+                help="Time limit for extracting the text of each file.",
+            ),
+        ]
+    ):
+        f = option(f)
+    return f
+
+
+EPILOG = "\b\nExit codes:\n" + "\n".join("  " + line for line in exitcodes.HELP_LINES)
+
+
+@click.group(cls=DefaultGroup, epilog=EPILOG, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="proposal-lint", message="%(prog)s %(version)s")
+def cli():
+    """Lint AI vendor proposals: is fine-tuning really what you need?
+
+    Reads PDF, DOCX, plain-text and Markdown proposals and reports, with
+    quotes and page numbers, where a plan to fine-tune a model is not backed
+    by a measured prompt baseline, a concrete evaluation, or a task that
+    retrieval (RAG) would not serve better.
+
+    Without a COMMAND, check is run: `proposal-lint quote.pdf`.
+    Its options: `proposal-lint check --help`.
+    """
+
+
+def _limits(max_file_size: float, timeout: float):
+    from proposal_lint.ingest import Limits
+
+    return Limits(max_file_bytes=int(max_file_size * MB), timeout_s=timeout)
+
+
+def _color(no_color: bool, to_file: bool) -> bool:
+    if no_color or to_file or os.environ.get("NO_COLOR"):
+        return False
+    return sys.stdout.isatty()
+
+
+def _write(text: str, output: str | None) -> None:
+    if output is None:
+        # Bytes, so the report is UTF-8 whatever the locale says.
+        sys.stdout.flush()
+        sys.stdout.buffer.write(text.encode("utf-8"))
+        sys.stdout.buffer.flush()
+        return
+    try:
+        with open(output, "w", encoding="utf-8") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise click.UsageError(f"cannot write report to {output}: {exc.strerror}") from None
+
+
+def _report_error(path: str, code: str, message: str) -> None:
+    click.echo(f"{path}: error[{code}]: {message}", err=True)
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("inputs", nargs=-1, required=True, metavar="FILE_OR_DIR...")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file instead of stdout.")
+@input_options
+@click.option(
+    "--rules-dir",
+    "rules_dirs",
+    multiple=True,
+    type=click.Path(exists=True, file_okay=False),
+    help="Extra folder of rule files (repeatable).",
+)
+@click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (unreadable inputs still exit 3).")
+@click.option("--extract", "extract_only", is_flag=True, help="Print the extracted text instead (same as the extract command).")
+@common_options
+def check(inputs, fmt, output, password, max_file_size, timeout, rules_dirs, exit_zero, extract_only, debug, quiet, no_color):
+    """Lint proposals. Folders are searched for .pdf, .docx, .txt and .md files."""
+    if extract_only:
+        if len(inputs) != 1:
+            raise click.UsageError("--extract takes exactly one file")
+        return _extract(inputs[0], fmt, output, password, max_file_size, timeout, debug)
+
+    from pathlib import Path
+
+    from proposal_lint.model import DocumentResult, ErrorInfo, IngestError
+    from proposal_lint.report import ReportOptions, render
+    from proposal_lint.runner import Extractor, ExtractorCrash, discover
+
+    files, notes = discover(inputs)
+    if not quiet:
+        for note in notes:
+            _error(f"warning: {note}")
+
+    # Extract everything first, so the worker is never forked from a process
+    # that already holds the spaCy pipeline and its threads.
+    slots: list = []  # Document or DocumentResult (error), in input order
+    with Extractor(password=password, limits=_limits(max_file_size, timeout), debug=debug) as extractor:
+        for path in files:
+            try:
+                slots.append(extractor.extract(path))
+            except ExtractorCrash as exc:
+                if debug:
+                    click.echo(exc.trace, err=True, nl=False)
+                _error(f"internal error reading {path}: {exc.summary} (run with --debug for the traceback)")
+                slots.append(DocumentResult(path=path, error=ErrorInfo(code="internal-error", message=exc.summary)))
+            except IngestError as exc:
+                _report_error(path, exc.code, exc.message)
+                slots.append(DocumentResult(path=path, error=ErrorInfo(code=exc.code, message=exc.message)))
+
+    linter = None
+    results = []
+    for path, slot in zip(files, slots):
+        if isinstance(slot, DocumentResult):
+            results.append(slot)
+            continue
+        if linter is None:
+            linter = _make_linter([Path(d) for d in rules_dirs])
+        try:
+            [result] = linter.lint([slot])
+        except Exception as exc:  # one document breaking the engine must not hide the others
+            if debug:
+                traceback.print_exc()
+            msg = f"{type(exc).__name__}: {exc}"
+            _error(f"internal error linting {path}: {msg} (run with --debug for the traceback)")
+            result = DocumentResult(
+                path=path, sha256=slot.sha256, format=slot.format.value, pages=slot.pages,
+                error=ErrorInfo(code="internal-error", message=msg),
+            )
+        results.append(result.model_copy(update={"path": path}))
+
+    width = 80 if output else min(shutil.get_terminal_size((80, 24)).columns, 100)
+    options = ReportOptions(color=_color(no_color, output is not None), width=width, quiet=quiet, show_errors=output is not None)
+    _write(render(fmt, results, options), output)
+
+    if any(r.error is not None and r.error.code == "internal-error" for r in results):
+        return exitcodes.INTERNAL_ERROR
+    if any(r.error is not None for r in results):
+        return exitcodes.UNREADABLE
+    if any(r.findings for r in results) and not exit_zero:
+        return exitcodes.FINDINGS
+    return exitcodes.OK
+
+
+def _make_linter(rule_dirs):
+    from proposal_lint.lint import Linter
+
+    try:
+        return Linter(extra_rule_dirs=rule_dirs)
+    except (OSError, ValueError) as exc:  # a bad --rules-dir is the user's input, not our crash
+        raise click.UsageError(f"cannot load rules: {exc}") from None
+
+
+@cli.command(epilog=EPILOG)
+@click.argument("file", metavar="FILE")
+@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write to this file instead of stdout.")
+@input_options
+@common_options
+def extract(file, fmt, output, password, max_file_size, timeout, debug, quiet, no_color):
+    """Print the located text the rules see: one line per block, with page,
+    section and block kind (or the whole Document as JSON)."""
+    return _extract(file, fmt, output, password, max_file_size, timeout, debug)
+
+
+def _extract(file, fmt, output, password, max_file_size, timeout, debug) -> int:
+    from proposal_lint.model import IngestError
+    from proposal_lint.runner import Extractor, ExtractorCrash
+
+    with Extractor(password=password, limits=_limits(max_file_size, timeout), debug=debug) as extractor:
+        try:
+            doc = extractor.extract(file)
+        except ExtractorCrash as exc:
+            if debug:
+                click.echo(exc.trace, err=True, nl=False)
+            _error(f"internal error reading {file}: {exc.summary} (run with --debug for the traceback)")
+            return exitcodes.INTERNAL_ERROR
+        except IngestError as exc:
+            _report_error(file, exc.code, exc.message)
+            return exitcodes.UNREADABLE
+    doc = doc.model_copy(update={"path": file})
+    _write(doc.model_dump_json(indent=2) + "\n" if fmt == "json" else format_blocks(doc), output)
+    return exitcodes.OK
+
+
+def format_blocks(doc) -> str:
+    """`p3 §Approach > Data [paragraph] text`, one block per line."""
+    pages = f", {doc.pages} pages" if doc.pages is not None else ""
+    lines = [f"# {doc.path}: {doc.format.value}{pages}, {len(doc.blocks)} blocks"]
+    lines += [f"# warning: {w}" for w in doc.warnings]
+    for b in doc.blocks:
+        where = [f"p{b.page}"] if b.page is not None else []
+        if b.section:
+            where.append("§" + " > ".join(b.section))
+        prefix = " ".join([*where, f"[{b.kind.value}]"])
+        lines.append(f"{prefix} {b.text}".replace("\n", "\n    "))
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    cli.main(prog_name="proposal-lint")
