@@ -1,7 +1,7 @@
 """The library entry point: Documents in, DocumentResults out.
 
-Callers (CLI, watcher, tickets) use `Linter`; it loads the spaCy pipeline
-and the rules once and runs documents through them.
+Callers (CLI, watcher, tickets) use `Linter`; it loads the spaCy pipeline,
+the rules and the matcher once, then runs documents through them.
 """
 
 from __future__ import annotations
@@ -9,24 +9,86 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
-from proposal_lint.model import Document, DocumentResult, Recommendation, Verdict
+from proposal_lint.model import Document, DocumentResult
 
 
 class Linter:
     def __init__(self, extra_rule_dirs: Sequence[Path] = ()):
-        # TEMPORARY until the rules engine lands (issue 4): no rules yet.
-        self.extra_rule_dirs = list(extra_rule_dirs)
+        from proposal_lint.nlp.pipeline import get_nlp
+        from proposal_lint.rules.concepts import ConceptEvaluator, build_matcher
+        from proposal_lint.rules.loader import load_ruleset
+
+        self.ruleset = load_ruleset(extra_rule_dirs)
+        self.nlp = get_nlp()
+        self.matcher = build_matcher(self.ruleset, self.nlp.vocab)
+        self.evaluator = ConceptEvaluator(self.ruleset)
+        self.labels = {cid: c.label or cid.replace("_", " ") for cid, c in self.ruleset.concepts.items()}
+        self._heading_flags: dict[str, frozenset[str]] = {}
+
+    @property
+    def rules(self):
+        return self.ruleset.rules
 
     def lint(self, docs: Iterable[Document]) -> list[DocumentResult]:
-        return [
-            DocumentResult(
-                path=d.path,
-                sha256=d.sha256,
-                format=d.format.value,
-                pages=d.pages,
-                verdict=Verdict(recommendation=Recommendation.no_fine_tuning, reasons=["no rules loaded yet"]),
-                findings=[],
-                warnings=list(d.warnings),
-            )
-            for d in docs
-        ]
+        return [self.lint_one(d) for d in docs]
+
+    def analyse(self, doc: Document):
+        """Units and concept results for a document (used by lint, eval and debugging)."""
+        from proposal_lint.nlp.units import make_units
+        from proposal_lint.rules.concepts import annotate
+
+        units = make_units(doc, self.nlp)
+        annotate(units, self.matcher, self._flags_for)
+        return units, self.evaluator.evaluate(units)
+
+    def lint_one(self, doc: Document, rule_ids: Iterable[str] | None = None) -> DocumentResult:
+        from proposal_lint.rules.checks import run_rule
+        from proposal_lint.verdict import decide
+
+        units, results = self.analyse(doc)
+        wanted = set(rule_ids) if rule_ids is not None else None
+        findings = []
+        for rule in self.ruleset.rules:
+            if wanted is not None and rule.id not in wanted:
+                continue
+            finding = run_rule(rule, results, units, self.labels)
+            if finding:
+                findings.append(finding)
+        return DocumentResult(
+            path=doc.path,
+            sha256=doc.sha256,
+            format=doc.format.value,
+            pages=doc.pages,
+            verdict=decide(results, findings),
+            findings=findings,
+            warnings=list(doc.warnings),
+        )
+
+    def _flags_for(self, section: list[str]) -> set[str]:
+        """"rejected" / "education" when any heading on the path says so."""
+        flags: set[str] = set()
+        for heading in section:
+            if heading not in self._heading_flags:
+                doc = self.nlp(heading)
+                labels = {self.nlp.vocab.strings[m] for m, _, _ in self.matcher(doc)}
+                found = set()
+                if "context.rejected_heading" in labels:
+                    found.add("rejected")
+                if "context.education_heading" in labels:
+                    found.add("education")
+                self._heading_flags[heading] = frozenset(found)
+            flags |= self._heading_flags[heading]
+        return flags
+
+
+def document_from_text(text: str, path: str = "<text>") -> Document:
+    """A Document from a plain-text or Markdown passage (used by rule examples and eval)."""
+    import hashlib
+
+    from proposal_lint.ingest.text import _parse_markdown
+    from proposal_lint.model import Format
+
+    blocks, title = _parse_markdown(text)
+    data = text.encode()
+    return Document(path=path, format=Format.markdown, sha256=hashlib.sha256(data).hexdigest(),
+                    size=len(data), title=title, blocks=blocks)

@@ -1,0 +1,1 @@
+"""NLP stage: spaCy pipeline, text units (sentences, table rows) and context."""

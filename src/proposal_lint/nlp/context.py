@@ -1,0 +1,141 @@
+"""Decide whether a mention is the vendor proposing something, or only talk about it.
+
+Each check returns the name of the context that discounts a mention, or
+None. Cue words come from rules/concepts/context.yaml; how far a cue reaches
+is set here, because it is a property of English clauses, not of a rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from proposal_lint.model import BlockKind
+from proposal_lint.nlp.units import Unit
+
+NEG_BEFORE_REACH = 8  # tokens a negation cue reaches forward within its clause
+NEG_AFTER_SKIP = 4  # copulas/auxiliaries skipped before a trailing negation
+HYPO_BEFORE_REACH = 8
+HYPO_AFTER_REACH = 4
+EDU_SUBJECT_REACH = 4  # a definition names its subject in the first tokens
+
+# Function words skipped between a mention and a trailing cue:
+# "fine-tuning is not", "fine-tuning will also not be", "Fine-tuning | No".
+_AUX = {
+    "be", "is", "are", "was", "were", "will", "would", "shall", "should", "can", "could",
+    "do", "does", "did", "also", "currently", "therefore", "|", ":", "-", "—", "–", "(",
+    "itself", "here", "at", "this", "stage", "point", "still", "simply", "(", "—",
+}
+_QUOTES_OPEN = "“\"«‘'"
+
+
+@dataclass
+class ContextCues:
+    """Token ranges of each cue group inside one unit (relative to unit.span)."""
+
+    hits: dict[str, list[tuple[int, int]]]
+    heading_flags: set[str]  # "rejected", "education" from the section path
+
+    def starts(self, group: str) -> list[int]:
+        return [s for s, _ in self.hits.get(group, [])]
+
+
+def _clause_open(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
+    """True when no clause break lies in tokens [start, end)."""
+    for s, e in cues.hits.get("context.clause_break", []):
+        if s >= start and e <= end:
+            return False
+    return True
+
+
+def negated(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
+    for s, e in cues.hits.get("context.negation_before", []):
+        if e <= start and start - e <= NEG_BEFORE_REACH and _clause_open(unit, cues, e, start):
+            return True
+    span = unit.span
+    i = end
+    skipped = 0
+    while i < len(span) and skipped <= NEG_AFTER_SKIP and span[i].lower_ in _AUX:
+        i += 1
+        skipped += 1
+    return any(s == i for s, _ in cues.hits.get("context.negation_after", []))
+
+
+def hypothetical(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
+    for s, e in cues.hits.get("context.conditional_lead", []):
+        if s <= _first_word(unit):
+            return True
+    for s, e in cues.hits.get("context.hypothetical", []):
+        if e <= start and start - e <= HYPO_BEFORE_REACH and _clause_open(unit, cues, e, start):
+            return True
+        if s >= end and s - end <= HYPO_AFTER_REACH and _clause_open(unit, cues, end, s):
+            return True
+    return False
+
+
+def _first_word(unit: Unit) -> int:
+    """Index of the first word, past bullets, numbering and opening quotes."""
+    for i, tok in enumerate(unit.span):
+        if tok.is_alpha:
+            return i
+    return 0
+
+
+def question(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
+    text = unit.text.rstrip(" \t\"'”’)»*_")
+    if text.endswith("?"):
+        return True
+    if any(s < start for s in cues.starts("context.question")):
+        return True
+    # Inside quotation marks: an odd number of quote characters before it.
+    before = unit.span[:start].text
+    opened = sum(before.count(q) for q in "“«") - sum(before.count(q) for q in "”»")
+    straight = before.count('"')
+    return opened > 0 or straight % 2 == 1
+
+
+def requirement(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
+    return bool(cues.hits.get("context.requirement"))
+
+
+def rejected(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
+    return "rejected" in cues.heading_flags or bool(cues.hits.get("context.rejected"))
+
+
+def education(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
+    """In a background / glossary / "what is fine-tuning" section."""
+    return "education" in cues.heading_flags
+
+
+def definition(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
+    if unit.kind not in (BlockKind.paragraph, BlockKind.footnote, BlockKind.text_box):
+        return False
+    # A definition: "Fine-tuning is ...", "A fine-tuned model can ...", with no
+    # party in it (no we/you/the vendor): general text, not this plan.
+    if start - _first_word(unit) > EDU_SUBJECT_REACH or cues.hits.get("context.party"):
+        return False
+    return any(s >= end and s - end <= 2 for s in cues.starts("context.generic_verb"))
+
+
+def heading(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
+    # A heading names a topic ("3. Why not fine-tuning?"); the body says the plan.
+    return unit.is_heading
+
+
+CHECKS = {
+    "heading": heading,
+    "question": question,
+    "requirement": requirement,
+    "negated": negated,
+    "rejected": rejected,
+    "education": education,
+    "definition": definition,
+    "hypothetical": hypothetical,
+}
+
+
+def discount_reason(unit: Unit, cues: ContextCues, start: int, end: int, contexts: list[str]) -> str | None:
+    """The first context (in CHECKS order) that discounts this mention, or None."""
+    for name, check in CHECKS.items():
+        if name in contexts and check(unit, cues, start, end):
+            return name
+    return None

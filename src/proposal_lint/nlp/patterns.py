@@ -1,0 +1,90 @@
+"""Compile the phrase notation used in rules/concepts/*.yaml to spaCy Matcher patterns.
+
+A phrase is written like the text it should catch, one word per token:
+
+    fine-tune                 lemma match: fine-tuned, Fine-Tuning, fine tune
+    train * model             `*` = up to 3 other tokens in between
+    train *1 model            `*N` = up to N other tokens
+    llm|llms|hand-labelled    alternatives for one word
+    =was|=were                exact lower-case forms (no lemmatising: keeps tense)
+    #                         a number (81, 0.92, 12,000)
+    ?custom                   an optional word
+
+Hyphens inside a word are optional in the text, so "fine-tune" also meets
+"fine tune". Spellings that tokenise differently ("finetune") are listed as
+their own phrases: that is a vocabulary choice, kept in YAML.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+
+_HYPHENS = ["-", "‐", "‑", "–"]
+_GAP = re.compile(r"^\*(\d*)$")
+_MAX_BRANCHES = 64
+
+
+class PatternError(ValueError):
+    pass
+
+
+def _word_specs(word: str, phrase: str) -> list[list[dict]]:
+    """The alternative token-spec sequences one notation word stands for."""
+    from proposal_lint.nlp.pipeline import get_nlp, norm
+
+    tokenizer = get_nlp().tokenizer
+    gap = _GAP.match(word)
+    if gap:
+        return [[{"OP": f"{{0,{int(gap.group(1) or 3)}}}"}]]
+    optional = word.startswith("?") and len(word) > 1
+    if optional:
+        word = word[1:]
+    exact = word.startswith("=") and len(word) > 1
+    # A lone "|" is the table-cell separator itself, not an empty alternative.
+    alts = ["|"] if word == "|" else [a.lstrip("=") for a in word.split("|") if a.lstrip("=")]
+    if not alts:
+        raise PatternError(f"empty word in {phrase!r}")
+    single: list[str] = []
+    branches: list[list[dict]] = []
+    for alt in alts:
+        if alt == "#":
+            branches.append([{"LIKE_NUM": True}])
+            continue
+        toks = [t.text for t in tokenizer(alt)]
+        if len(toks) == 1:
+            single.append(alt)
+            continue
+        seq = []
+        for t in toks:
+            if t in _HYPHENS:
+                seq.append({"ORTH": {"IN": _HYPHENS}, "OP": "?"})
+            else:
+                seq.append({"LOWER": t.lower()} if exact else {"NORM": norm(t)})
+        branches.append(seq)
+    if single:
+        if exact:
+            branches.append([{"LOWER": {"IN": sorted({a.lower() for a in single})}}])
+        else:
+            branches.append([{"NORM": {"IN": sorted({norm(a) for a in single})}}])
+    if optional:
+        if any(len(b) != 1 for b in branches):
+            raise PatternError(f"only single-token words can be optional: {word!r} in {phrase!r}")
+        branches = [[dict(b[0], OP="?")] for b in branches]
+    return branches
+
+
+def compile_phrase(phrase: str) -> list[list[dict]]:
+    """One phrase -> one or more Matcher patterns (multi-token alternatives branch)."""
+    words = phrase.split()
+    if not words:
+        raise PatternError("empty pattern")
+    if _GAP.match(words[0]) or _GAP.match(words[-1]):
+        raise PatternError(f"a pattern cannot start or end with a gap: {phrase!r}")
+    per_word = [_word_specs(w, phrase) for w in words]
+    total = 1
+    for options in per_word:
+        total *= len(options)
+    if total > _MAX_BRANCHES:
+        raise PatternError(f"too many alternative spellings in {phrase!r}; split it into several phrases")
+    return [[spec for seq in combo for spec in seq] for combo in itertools.product(*per_word)]

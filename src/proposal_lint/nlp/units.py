@@ -1,0 +1,106 @@
+"""Cut a Document into the units rules look at: sentences and table rows.
+
+A sentence keeps its block and character offsets inside that block, so every
+quote is verbatim and traceable to a page and a section. A table row is one
+unit (cells joined with " | "), because a row is what a reader takes as one
+statement: "Few-shot prompt | 81 % | 0.78".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+
+from spacy.tokens import Doc, Span
+
+from proposal_lint.model import NON_BODY_KINDS, Block, BlockKind, Document
+
+CELL_SEP = " | "
+
+
+@dataclass
+class Unit:
+    span: Span  # the tokens of this unit
+    blocks: list[Block]  # the block (or the table row's cells) it comes from
+    start: int | None  # offsets inside blocks[0].text; None for table rows
+    end: int | None
+    table: int | None = None
+    row: int | None = None
+    header_row: "Unit | None" = None  # for table rows: the table's first row
+    hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # group -> token ranges in span
+    heading_flags: set[str] = field(default_factory=set)  # e.g. {"rejected"} from the section path
+
+    @property
+    def block(self) -> Block:
+        return self.blocks[0]
+
+    @property
+    def kind(self) -> BlockKind:
+        return self.block.kind
+
+    @property
+    def text(self) -> str:
+        return self.span.text
+
+    @property
+    def page(self) -> int | None:
+        return self.block.page
+
+    @property
+    def section(self) -> list[str]:
+        return self.block.section
+
+    @property
+    def is_heading(self) -> bool:
+        return self.kind == BlockKind.heading
+
+
+def _segments(document: Document) -> Iterator[tuple[str, list[Block], int | None, int | None]]:
+    """(text, blocks, table, row) in reading order; table cells grouped by row."""
+    pending: list[Block] = []
+    key: tuple[int, int] | None = None
+
+    def flush():
+        if pending:
+            text = CELL_SEP.join(b.text.strip() for b in pending if b.text.strip())
+            yield text, list(pending), key[0], key[1]
+            pending.clear()
+
+    for block in document.blocks:
+        if block.kind in NON_BODY_KINDS or not block.text.strip():
+            continue
+        if block.kind == BlockKind.table_cell and block.table is not None:
+            k = (block.table.table, block.table.row)
+            if k != key:
+                yield from flush()
+                key = k
+            pending.append(block)
+            continue
+        yield from flush()
+        key = None
+        if block.kind == BlockKind.table_row and block.table is not None:
+            yield block.text, [block], block.table.table, block.table.row
+        else:
+            yield block.text, [block], None, None
+    yield from flush()
+
+
+def make_units(document: Document, nlp) -> list[Unit]:
+    segments = list(_segments(document))
+    units: list[Unit] = []
+    first_row: dict[int, Unit] = {}
+    docs: Iterator[Doc] = nlp.pipe(s[0] for s in segments)
+    for (text, blocks, table, row), doc in zip(segments, docs):
+        if table is not None:
+            unit = Unit(doc[:], blocks, None, None, table=table, row=row)
+            if table in first_row:
+                unit.header_row = first_row[table]
+            else:
+                first_row[table] = unit
+            units.append(unit)
+            continue
+        for sent in doc.sents:
+            if not sent.text.strip():
+                continue
+            units.append(Unit(sent, blocks, sent.start_char, sent.end_char))
+    return units

@@ -1,0 +1,136 @@
+"""Rule types. Each takes a rule and the concept results and returns a Finding or None.
+
+Rules are document-level: at most one finding per rule per document, carrying
+every supporting quote.
+"""
+
+from __future__ import annotations
+
+from proposal_lint.model import Evidence, Finding
+from proposal_lint.nlp.units import Unit
+from proposal_lint.rules.concepts import ConceptResult, Hit
+from proposal_lint.rules.schema import AbsenceCheck, PurposeCheck, Rule
+
+MAX_NEAR_MISSES = 3
+
+
+def evidence(unit: Unit, role: str, note: str | None = None) -> Evidence:
+    block = unit.block
+    return Evidence(
+        quote=unit.text.strip(),
+        page=unit.page,
+        section=block.section[-1] if block.section else None,
+        block=block.index,
+        start=unit.start,
+        end=unit.end,
+        role=role if note is None else f"{role}: {note}",
+    )
+
+
+def where(unit: Unit) -> str:
+    """"p. 3, §2.1 Approach" or "§2.1 Approach" or "the document"."""
+    parts = []
+    if unit.page:
+        parts.append(f"p. {unit.page}")
+    if unit.section:
+        parts.append(f"§{unit.section[-1]}")
+    return ", ".join(parts) or "the document"
+
+
+def _pages(units: list[Unit]) -> str:
+    pages = sorted({u.page for u in units if u.page})
+    if not pages:
+        return ""
+    if len(pages) == 1:
+        return f" on p. {pages[0]}"
+    return " on pp. " + ", ".join(map(str, pages[:6])) + (" ..." if len(pages) > 6 else "")
+
+
+def _near_misses(result: ConceptResult, role: str) -> list[Evidence]:
+    out, seen = [], set()
+    for hit, reason in result.discounted:
+        if id(hit.unit) in seen or reason in ("heading",):
+            continue
+        seen.add(id(hit.unit))
+        out.append(evidence(hit.unit, role, f"not counted ({reason})"))
+        if len(out) >= MAX_NEAR_MISSES:
+            break
+    return out
+
+
+def run_absence(rule: Rule, check: AbsenceCheck, results: dict[str, ConceptResult], label: dict[str, str]) -> Finding | None:
+    present = results[check.when]
+    if not present.present or results[check.missing].present:
+        return None
+    units = present.units()
+    message = (
+        f"{rule.message} {label[check.when].capitalize()} is proposed{_pages(units)}, "
+        f"and no {label[check.missing]} appears anywhere in the document."
+    )
+    ev = [evidence(u, check.when) for u in units]
+    ev += _near_misses(results[check.missing], check.missing)
+    return _finding(rule, message, ev)
+
+
+def purpose_split(check: PurposeCheck, results: dict[str, ConceptResult], units: list[Unit]):
+    """Score what the `when` mentions are aimed at: (aim units, versus units, fires?)."""
+    when_units = results[check.when].units()
+    index = {id(u): i for i, u in enumerate(units)}
+
+    def near(u: Unit) -> list[Unit]:
+        i = index[id(u)]
+        return [v for v in units[max(0, i - 1) : i + 2] if v.block.index == u.block.index or v is u]
+
+    def by_units(hits: list[Hit], near_only: bool) -> dict[int, Unit]:
+        return {id(h.unit): h.unit for h in hits if near_only or h.group not in check.near_only}
+
+    aim_hits, versus_hits = results[check.aim].counted, results[check.versus].counted
+    aim_all, versus_all = by_units(aim_hits, True), by_units(versus_hits, True)
+    aim_doc, versus_doc = by_units(aim_hits, False), by_units(versus_hits, False)
+
+    k_near = [u for u in when_units if any(id(v) in aim_all for v in near(u))]
+    t_near = [u for u in when_units if any(id(v) in versus_all for v in near(u))]
+    K, T = len(aim_doc), len(versus_doc)
+    fires = (len(k_near) > len(t_near) and (k_near and K >= 1 or K >= 2)) or (
+        len(k_near) == len(t_near) and K > T and K >= 2
+    )
+    aim_units = [v for u in k_near for v in near(u) if id(v) in aim_all]
+    aim_units += [u for u in aim_doc.values() if u not in aim_units]
+    return aim_units, list(versus_doc.values()), bool(fires)
+
+
+def run_purpose(rule: Rule, check: PurposeCheck, results: dict[str, ConceptResult], units: list[Unit], label: dict[str, str]) -> Finding | None:
+    if not results[check.when].present:
+        return None
+    aim_units, _, fires = purpose_split(check, results, units)
+    if not fires:
+        return None
+    when_units = results[check.when].units()
+    message = (
+        f"{rule.message} {label[check.when].capitalize()} is proposed{_pages(when_units)} "
+        f"for {label[check.aim]}{_pages(aim_units)}."
+    )
+    ev = [evidence(u, check.when) for u in when_units]
+    seen = {id(u) for u in when_units}
+    ev += [evidence(u, check.aim) for u in aim_units if id(u) not in seen]
+    return _finding(rule, message, ev)
+
+
+def _finding(rule: Rule, message: str, ev: list[Evidence]) -> Finding:
+    return Finding(
+        rule_id=rule.id,
+        name=rule.name,
+        severity=rule.severity,
+        message=message,
+        why=" ".join(rule.documentation.why.split()),
+        question=" ".join(rule.question.split()),
+        evidence=ev,
+    )
+
+
+def run_rule(rule: Rule, results, units, label) -> Finding | None:
+    check = rule.check
+    if isinstance(check, AbsenceCheck):
+        return run_absence(rule, check, results, label)
+    return run_purpose(rule, check, results, units, label)
+

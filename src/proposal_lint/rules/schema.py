@@ -1,0 +1,189 @@
+"""Pydantic schema of rule files and concept files (rules/*.yaml, rules/concepts/*.yaml).
+
+A malformed file fails at load with the file, the field and the problem.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from proposal_lint.model import Severity
+
+CONTEXTS = ("negated", "hypothetical", "question", "requirement", "rejected", "education", "definition", "heading")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+Terms = dict[str, list[str]]
+
+
+def _check_terms(terms: Terms) -> Terms:
+    for group, phrases in terms.items():
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", group):
+            raise ValueError(f"term group name {group!r} must be lower_snake_case")
+        if not phrases:
+            raise ValueError(f"term group {group!r} is empty")
+    return terms
+
+
+class _ConceptBase(_Strict):
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$")
+    label: str | None = None  # how messages name it: "a measured prompt baseline"
+    description: str = Field(min_length=10)
+    terms: Terms
+
+    _terms_ok = field_validator("terms")(_check_terms)
+
+    def _need_groups(self, *names: str) -> None:
+        missing = [n for n in names if n not in self.terms]
+        if missing:
+            raise ValueError(f"refers to term group(s) not defined under terms: {', '.join(missing)}")
+
+
+class OtherSense(_Strict):
+    """Words that show a "tune" mention is about something other than a model."""
+
+    groups: list[str]  # which mention groups the check applies to
+    objects: list[str]  # "fine-tune the retrieval settings"
+    modifiers: list[str]  # "prompt fine-tuning"
+    model_nouns: list[str]  # "fine-tune the model" (prefixes: "gpt" meets "gpt-4o")
+
+
+class MentionConcept(_ConceptBase):
+    kind: Literal["mention"]
+    weak: list[str] = []  # groups that count only with support (see weak_blocked_by)
+    weak_blocked_by: list[str] = []  # concept ids, or "this.group" of this concept
+    other_sense: OtherSense | None = None
+    discount: list[Literal[CONTEXTS]] = []  # type: ignore[valid-type]
+    helper: list[str] = []  # groups used by checks, not mentions themselves
+
+    @model_validator(mode="after")
+    def _refs(self):
+        self._need_groups(*self.weak, *self.helper, *(self.other_sense.groups if self.other_sense else []))
+        return self
+
+    @property
+    def mention_groups(self) -> list[str]:
+        return [g for g in self.terms if g not in self.helper]
+
+
+class CooccurrenceConcept(_ConceptBase):
+    """Present where one unit (sentence or table row) has all of `all`."""
+
+    kind: Literal["cooccurrence"]
+    all: list[str] = Field(min_length=1)
+    anchor: str
+    none: list[str] = []  # a unit with any of these does not count...
+    unless: list[str] = []  # ...unless it also has one of these
+    discount: list[Literal[CONTEXTS]] = []  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _refs(self):
+        self._need_groups(*self.all, self.anchor, *self.none, *self.unless)
+        return self
+
+
+class PartsConcept(_ConceptBase):
+    """Present where an anchor unit has one of `with_any` and the document has all `require`."""
+
+    kind: Literal["parts"]
+    anchor: str
+    with_any: list[str] = Field(min_length=1)
+    require: list[str] = []
+    discount: list[Literal[CONTEXTS]] = []  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _refs(self):
+        self._need_groups(self.anchor, *self.with_any, *self.require)
+        return self
+
+
+CONTEXT_GROUPS = (
+    "negation_before",
+    "negation_after",
+    "clause_break",
+    "hypothetical",
+    "conditional_lead",
+    "rejected",
+    "rejected_heading",
+    "education_heading",
+    "question",
+    "requirement",
+    "party",
+    "generic_verb",
+)
+
+
+class ContextConcept(_ConceptBase):
+    """Cue words that decide whether a mention counts (negation, questions...)."""
+
+    kind: Literal["context"]
+
+    @model_validator(mode="after")
+    def _refs(self):
+        self._need_groups(*CONTEXT_GROUPS)
+        return self
+
+
+Concept = Annotated[
+    Union[MentionConcept, CooccurrenceConcept, PartsConcept, ContextConcept],
+    Field(discriminator="kind"),
+]
+
+
+class ConceptFile(BaseModel):
+    concept: Concept
+
+
+# ---- rules ---------------------------------------------------------------------
+
+
+class Documentation(_Strict):
+    what: str = Field(min_length=20)  # what the rule checks
+    why: str = Field(min_length=20)  # why it matters to the buyer
+    good: str = Field(min_length=20)  # what good looks like
+
+
+class AbsenceCheck(_Strict):
+    """Fires when `when` is present and `missing` is absent from the whole document."""
+
+    type: Literal["absence"]
+    when: str
+    missing: str
+
+
+class PurposeCheck(_Strict):
+    """Fires when `when` is present and is aimed at `aim` rather than `versus`."""
+
+    type: Literal["purpose"]
+    when: str
+    aim: str
+    versus: str
+    # "concept.group" term groups that only count next to a `when` mention
+    # (e.g. the word "manuals" says what a fine-tune is for, not what the
+    # whole document is about).
+    near_only: list[str] = []
+
+
+Check = Annotated[Union[AbsenceCheck, PurposeCheck], Field(discriminator="type")]
+
+
+class Examples(_Strict):
+    flag: list[str] = Field(min_length=1)  # passages that must trigger the rule
+    ok: list[str] = Field(min_length=1)  # passages that must not
+
+
+class Rule(_Strict):
+    id: str = Field(pattern=r"^[A-Z]{2,}[0-9]{3}$")
+    name: str = Field(pattern=r"^[a-z][a-z0-9-]*$")
+    severity: Severity
+    message: str = Field(min_length=10)
+    documentation: Documentation
+    question: str = Field(min_length=10)
+    check: Check
+    examples: Examples
