@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from proposal_lint.model import BlockKind
 from proposal_lint.nlp.units import Unit
 
-NEG_BEFORE_REACH = 8  # tokens a negation cue reaches forward within its clause
+NEG_BEFORE_REACH = 12  # tokens a negation cue reaches forward within its clause
 NEG_AFTER_SKIP = 4  # copulas/auxiliaries skipped before a trailing negation
 HYPO_BEFORE_REACH = 8
 HYPO_AFTER_REACH = 4
@@ -40,16 +40,48 @@ class ContextCues:
 
 
 def _clause_open(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
-    """True when no clause break lies in tokens [start, end)."""
-    for s, e in cues.hits.get("context.clause_break", []):
-        if s >= start and e <= end:
-            return False
+    """True when no clause break lies in tokens [start, end).
+
+    A comma breaks the clause only when a new subject follows it ("..., we
+    will fine-tune"); otherwise it is a list or an aside ("to train, fine-tune
+    or adapt"). Text in parentheses is an aside and never breaks.
+    """
+    span = unit.span
+    depth = 0
+    party = {s for s, _ in cues.hits.get("context.party", [])}
+    breaks = {s for s, _ in cues.hits.get("context.clause_break", [])}
+    for i in range(start, end):
+        tok = span[i].text
+        if tok == "(":
+            depth += 1
+            continue
+        if tok == ")":
+            depth = max(0, depth - 1)
+            continue
+        if depth or i not in breaks:
+            continue
+        if tok == "," and (i + 1) not in party:
+            continue
+        return False
     return True
+
+
+def _distance(unit: Unit, start: int, end: int) -> int:
+    """Tokens between two positions, not counting a parenthetical aside."""
+    depth, n = 0, 0
+    for tok in unit.span[start:end]:
+        if tok.text == "(":
+            depth += 1
+        elif tok.text == ")":
+            depth = max(0, depth - 1)
+        elif not depth:
+            n += 1
+    return n
 
 
 def negated(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
     for s, e in cues.hits.get("context.negation_before", []):
-        if e <= start and start - e <= NEG_BEFORE_REACH and _clause_open(unit, cues, e, start):
+        if e <= start and _distance(unit, e, start) <= NEG_BEFORE_REACH and _clause_open(unit, cues, e, start):
             return True
     span = unit.span
     i = end
@@ -58,6 +90,13 @@ def negated(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
         i += 1
         skipped += 1
     return any(s == i for s, _ in cues.hits.get("context.negation_after", []))
+
+
+def contrast(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
+    for s, e in cues.hits.get("context.contrast", []):
+        if e <= start and _distance(unit, e, start) <= NEG_BEFORE_REACH and _clause_open(unit, cues, e, start):
+            return True
+    return False
 
 
 def hypothetical(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
@@ -126,6 +165,7 @@ CHECKS = {
     "question": question,
     "requirement": requirement,
     "negated": negated,
+    "contrast": contrast,
     "rejected": rejected,
     "education": education,
     "definition": definition,

@@ -11,7 +11,7 @@ A phrase is written like the text it should catch, one word per token:
     ?custom                   an optional word
 
 Hyphens inside a word are optional in the text, so "fine-tune" also meets
-"fine tune". Spellings that tokenise differently ("finetune") are listed as
+"fine tune", and words may be hyphenated: "golden set" meets "golden-set". Spellings that tokenise differently ("finetune") are listed as
 their own phrases: that is a vocabulary choice, kept in YAML.
 """
 
@@ -87,4 +87,18 @@ def compile_phrase(phrase: str) -> list[list[dict]]:
         total *= len(options)
     if total > _MAX_BRANCHES:
         raise PatternError(f"too many alternative spellings in {phrase!r}; split it into several phrases")
-    return [[spec for seq in combo for spec in seq] for combo in itertools.product(*per_word)]
+    # Words may also be joined by a hyphen in the text: "golden set" meets "golden-set".
+    hyphen = [{"ORTH": {"IN": _HYPHENS}, "OP": "?"}]
+    out = []
+    for combo in itertools.product(*per_word):
+        pattern: list[dict] = []
+        for i, seq in enumerate(combo):
+            if i and not _is_gap(seq) and not _is_gap(combo[i - 1]):
+                pattern.extend(hyphen)
+            pattern.extend(seq)
+        out.append(pattern)
+    return out
+
+
+def _is_gap(seq: list[dict]) -> bool:
+    return len(seq) == 1 and set(seq[0]) == {"OP"}

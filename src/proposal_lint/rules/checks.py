@@ -78,13 +78,15 @@ def purpose_split(check: PurposeCheck, results: dict[str, ConceptResult], units:
     index = {id(u): i for i, u in enumerate(units)}
 
     def near(u: Unit) -> list[Unit]:
+        # The sentence itself and its neighbours in the same section: "We fine-tune
+        # a model on your knowledge:" is followed by the bullet saying what for.
         i = index[id(u)]
-        return [v for v in units[max(0, i - 1) : i + 2] if v.block.index == u.block.index or v is u]
+        return [v for v in units[max(0, i - 1) : i + 2] if v.section == u.section]
 
     def by_units(hits: list[Hit], near_only: bool) -> dict[int, Unit]:
         return {id(h.unit): h.unit for h in hits if near_only or h.group not in check.near_only}
 
-    aim_hits, versus_hits = results[check.aim].counted, results[check.versus].counted
+    aim_hits, versus_hits = _hits(results, check.aim), _hits(results, check.versus)
     aim_all, versus_all = by_units(aim_hits, True), by_units(versus_hits, True)
     aim_doc, versus_doc = by_units(aim_hits, False), by_units(versus_hits, False)
 
@@ -97,6 +99,13 @@ def purpose_split(check: PurposeCheck, results: dict[str, ConceptResult], units:
     aim_units = [v for u in k_near for v in near(u) if id(v) in aim_all]
     aim_units += [u for u in aim_doc.values() if u not in aim_units]
     return aim_units, list(versus_doc.values()), bool(fires)
+
+
+def _hits(results: dict[str, ConceptResult], ref: str) -> list[Hit]:
+    """Counted hits of a concept, or of one term group ("concept.group")."""
+    cid, _, group = ref.partition(".")
+    hits = results[cid].counted
+    return [h for h in hits if h.group == ref] if group else hits
 
 
 def run_purpose(rule: Rule, check: PurposeCheck, results: dict[str, ConceptResult], units: list[Unit], label: dict[str, str]) -> Finding | None:

@@ -119,7 +119,10 @@ def load_ruleset(extra_dirs: Sequence[Path] = ()) -> RuleSet:
         check = rule.check
         names = [check.when] + ([check.missing] if check.type == "absence" else [check.aim, check.versus])
         for name in names:
-            if name not in concepts:
+            cid, _, group = name.partition(".")
+            if cid in concepts and group and group not in concepts[cid].terms:
+                raise RuleLoadError(f"{sources[rule.id]}: field 'check': concept '{cid}' has no term group '{group}'")
+            if cid not in concepts:
                 known = ", ".join(sorted(concepts))
                 raise RuleLoadError(
                     f"{sources[rule.id]}: field 'check': unknown concept '{name}' (known: {known})"

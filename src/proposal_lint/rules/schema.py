@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from proposal_lint.model import Severity
 
-CONTEXTS = ("negated", "hypothetical", "question", "requirement", "rejected", "education", "definition", "heading")
+CONTEXTS = ("negated", "contrast", "hypothetical", "question", "requirement", "rejected", "education", "definition", "heading")
 
 
 class _Strict(BaseModel):
@@ -106,6 +106,7 @@ class PartsConcept(_ConceptBase):
 CONTEXT_GROUPS = (
     "negation_before",
     "negation_after",
+    "contrast",
     "clause_break",
     "hypothetical",
     "conditional_lead",
@@ -158,7 +159,10 @@ class AbsenceCheck(_Strict):
 
 
 class PurposeCheck(_Strict):
-    """Fires when `when` is present and is aimed at `aim` rather than `versus`."""
+    """Fires when `when` is present and is aimed at `aim` rather than `versus`.
+
+    `aim` and `versus` name a concept, or one term group of it ("narrow_task.task_shape").
+    """
 
     type: Literal["purpose"]
     when: str
