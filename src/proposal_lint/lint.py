@@ -85,10 +85,10 @@ def document_from_text(text: str, path: str = "<text>") -> Document:
     """A Document from a plain-text or Markdown passage (used by rule examples and eval)."""
     import hashlib
 
-    from proposal_lint.ingest.text import _parse_markdown
+    from proposal_lint.ingest.text import parse_markdown
     from proposal_lint.model import Format
 
-    blocks, title = _parse_markdown(text)
+    blocks, title = parse_markdown(text)
     data = text.encode()
     return Document(path=path, format=Format.markdown, sha256=hashlib.sha256(data).hexdigest(),
                     size=len(data), title=title, blocks=blocks)

@@ -108,7 +108,7 @@ def _split_row(line: str) -> list[str]:
     return [cell.replace("\\|", "|").strip() for cell in re.split(r"(?<!\\)\|", line)]
 
 
-def _parse_markdown(text: str) -> tuple[list[Block], str | None]:
+def parse_markdown(text: str) -> tuple[list[Block], str | None]:
     out = _Builder()
     lines = text.split("\n")
     title = None
@@ -225,7 +225,7 @@ def _heading_level(line: str) -> int | None:
     return None
 
 
-def _parse_plain(text: str) -> list[Block]:
+def parse_plain(text: str) -> list[Block]:
     out = _Builder()
     for chunk in re.split(r"\n\s*\n", text):
         lines = [line for line in chunk.split("\n") if line.strip()]
@@ -263,9 +263,9 @@ def extract(path: str | Path, *, sha256: str, size: int) -> Document:
     warnings = [warning] if warning else []
     markdown = path.suffix.lower() in (".md", ".markdown") or looks_like_markdown(text)
     if markdown:
-        blocks, title = _parse_markdown(text)
+        blocks, title = parse_markdown(text)
     else:
-        blocks, title = _parse_plain(text), None
+        blocks, title = parse_plain(text), None
     if not blocks:
         warnings.append("no text found")
     return Document(
