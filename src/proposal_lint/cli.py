@@ -210,14 +210,15 @@ def check(inputs, fmt, output, password, max_file_size, timeout, rules_dirs, exi
                 _report_error(path, exc.code, exc.message)
                 slots.append(DocumentResult(path=path, error=ErrorInfo(code=exc.code, message=exc.message)))
 
-    linter = None
+    # Loading rules costs seconds (spaCy), so only when there is something to
+    # lint or rules to validate.
+    if rules_dirs or not all(isinstance(s, DocumentResult) for s in slots):
+        linter = _make_linter([Path(d) for d in rules_dirs])
     results = []
     for path, slot in zip(files, slots):
         if isinstance(slot, DocumentResult):
             results.append(slot)
             continue
-        if linter is None:
-            linter = _make_linter([Path(d) for d in rules_dirs])
         try:
             [result] = linter.lint([slot])
         except Exception as exc:  # one document breaking the engine must not hide the others
@@ -244,13 +245,18 @@ def check(inputs, fmt, output, password, max_file_size, timeout, rules_dirs, exi
     return exitcodes.OK
 
 
+class RulesError(click.ClickException):
+    exit_code = exitcodes.USAGE_ERROR
+
+
 def _make_linter(rule_dirs):
     from proposal_lint.lint import Linter
+    from proposal_lint.rules.loader import RuleLoadError
 
     try:
         return Linter(extra_rule_dirs=rule_dirs)
-    except (OSError, ValueError) as exc:  # a bad --rules-dir is the user's input, not our crash
-        raise click.UsageError(f"cannot load rules: {exc}") from None
+    except RuleLoadError as exc:  # a bad --rules-dir is the user's input, not our crash
+        raise RulesError(f"cannot load rules:\n{exc}") from None
 
 
 @cli.command(epilog=EPILOG)

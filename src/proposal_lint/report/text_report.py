@@ -6,12 +6,13 @@ import io
 
 from rich.console import Console, Group
 from rich.padding import Padding
+from rich.table import Table
 from rich.text import Text
 
 from proposal_lint.report import ReportOptions, summarize
 
 VERDICTS = {
-    "prompt": "Start with a well-built prompt; fine-tuning is not justified yet",
+    "prompt": "Start with a well-built prompt, not fine-tuning",
     "rag": "Use retrieval (RAG) plus a good prompt instead of fine-tuning",
     "fine-tune-justified": "Fine-tuning looks justified",
     "no-fine-tuning": "No fine-tuning proposed",
@@ -34,6 +35,15 @@ def _indent(renderable, n: int) -> Padding:
     return Padding(renderable, (0, 0, 0, n), expand=False)
 
 
+def _hanging(label: Text | str, body: Text | str, n: int) -> Padding:
+    """`label body` with the body's wrapped lines aligned under its first line."""
+    grid = Table.grid(padding=(0, 1, 0, 0))
+    grid.add_column(no_wrap=True)
+    grid.add_column()
+    grid.add_row(label, body)
+    return _indent(grid, n)
+
+
 def _document(r) -> list:
     out: list = []
     head = Text(r.path, style="bold")
@@ -51,16 +61,18 @@ def _document(r) -> list:
         rec = r.verdict.recommendation.value
         out.append(_indent(Text.assemble(("Verdict: ", "bold"), (VERDICTS.get(rec, rec), "bold green"), f" [{rec}]"), 2))
         for reason in r.verdict.reasons:
-            out.append(_indent(Text(f"- {reason}"), 4))
+            out.append(_hanging("-", reason, 4))
     if not r.findings:
         out.append(_indent(Text("No findings.", style="green"), 2))
     for f in r.findings:
         sev = f.severity.value
         out.append(Text(""))
-        out.append(_indent(Text.assemble((f.rule_id, "bold"), " ", (sev, SEVERITY_STYLE.get(sev, "")), "  ", f.message), 2))
+        out.append(_indent(Text.assemble((f.rule_id, "bold"), " ", (sev, SEVERITY_STYLE.get(sev, "")), "  ", (f.name, "dim")), 2))
+        out.append(_indent(Text(f.message), 4))
         for ev in f.evidence:
+            quote = f"\u201c{ev.quote}\u201d"
             where = _where(ev.page, ev.section)
-            out.append(_indent(Text.assemble((f"{where}: " if where else "", "dim"), f"\u201c{ev.quote}\u201d"), 6))
+            out.append(_hanging(">", Text.assemble(quote, (f"  ({where})" if where else "", "dim")), 4))
         if f.why:
             out.append(_indent(Text.assemble(("Why it matters: ", "bold"), f.why), 4))
         if f.question:
