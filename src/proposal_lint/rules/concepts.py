@@ -147,8 +147,11 @@ class ConceptEvaluator:
         weak_hits: list[Hit] = []
         for unit in units:
             cues = _cues(unit)
+            sentence_reason = None  # a definition covers every mention in its sentence
             for hit in _group_hits(unit, c.id, c.mention_groups):
-                reason = ctx.discount_reason(unit, cues, hit.start, hit.end, c.discount)
+                reason = sentence_reason or ctx.discount_reason(unit, cues, hit.start, hit.end, c.discount)
+                if reason == "definition":
+                    sentence_reason = reason
                 if reason is None and c.other_sense and hit.group.split(".")[1] in c.other_sense.groups:
                     reason = _other_sense(unit, hit, c)
                 if reason:

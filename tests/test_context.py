@@ -1,0 +1,112 @@
+"""Context decides whether a mention of fine-tuning is the vendor proposing it.
+
+Each case is a short passage in a vendor's words and whether the plan, as a
+careful reviewer reads it, updates model weights.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from proposal_lint.lint import Linter, document_from_text
+
+PROPOSES = [
+    "We will fine-tune GPT-4o-mini on your 3,000 historic support tickets.",
+    "Stage 2 (weeks 5-8): LoRA adapters are trained on the labelled claim notes.",
+    "The solution includes a custom-trained language model built on Llama 3.1 8B.",
+    "Our consultants will perform continued pre-training of Mistral 7B on your engineering archive.",
+    "| Model fine-tuning (QLoRA) on client data | 8 days | EUR 9,600 |",
+    "Your own proprietary AI model, trained on ten years of your correspondence.",
+    "Fine-tuned models outperform generic chatbots, which is why we fine-tune a dedicated model for each client.",
+    "The Contractor shall fine-tune the base model on the Customer Data and deliver the resulting weights.",
+    "We fine-tune Claude 3 Haiku on Amazon Bedrock as a custom model for your routing categories.",
+]
+
+DOES_NOT = [
+    # negation
+    "We do not recommend fine-tuning at this stage.",
+    "Fine-tuning is not part of this offer.",
+    "No model will be fine-tuned; your data is never used to train any model.",
+    "The Supplier shall not use Council data (including transcripts) to train, fine-tune or otherwise adapt any model.",
+    # contrast and rejected alternatives
+    "Unlike fine-tuning, retrieval keeps answers current when a policy changes.",
+    "We considered fine-tuning a model on your manuals and rejected it.",
+    "Rather than fine-tuning, we ground every answer in your documents.",
+    # hypotheticals and later options
+    "Fine-tuning could be considered in year two if monthly volumes exceed 50,000.",
+    "If accuracy plateaus, we may revisit a fine-tuned classifier in a later phase.",
+    # quoted or reported questions, RFP wording
+    "Will the supplier fine-tune a model on the Council's data?",
+    "You asked whether we would fine-tune a model on your catalogue.",
+    "Bidders should describe whether they intend to fine-tune a model on client data.",
+    # definitions / general education
+    "Fine-tuning is the process of further training an existing model on example pairs.",
+    "A fine-tuned model changes how it responds, not what it knows.",
+    # other senses of "tune"
+    "During the pilot we fine-tune the retrieval settings, chunk size and reranker threshold.",
+    "Prompt fine-tuning sessions with your team are included in week 3.",
+    "We fine-tune the rollout plan with your managers after the first month.",
+    # training of people, pricing models
+    "We train your staff in two half-day workshops; the pricing model is a fixed monthly fee.",
+]
+
+
+@pytest.fixture(scope="module")
+def linter() -> Linter:
+    return Linter()
+
+
+def _fine_tuning(linter: Linter, text: str):
+    _, results = linter.analyse(document_from_text(text))
+    return results["fine_tuning"]
+
+
+@pytest.mark.parametrize("text", PROPOSES)
+def test_counts_as_proposing(linter, text):
+    result = _fine_tuning(linter, text)
+    assert result.present, f"missed: {text} (discounted as {[r for _, r in result.discounted]})"
+
+
+@pytest.mark.parametrize("text", DOES_NOT)
+def test_does_not_count(linter, text):
+    result = _fine_tuning(linter, text)
+    assert not result.present, f"counted: {[h.text for h in result.counted]} in {text}"
+
+
+def test_trained_on_documents_that_is_retrieval():
+    text = (
+        "# Your assistant\n\nThe assistant is trained on your documents and always up to date.\n\n"
+        "# Architecture\n\nDocuments are split into chunks, embedded and stored in a vector index; "
+        "at question time the top passages are retrieved and passed to the model. "
+        "The model weights are not changed.\n"
+    )
+    result = Linter().lint_one(document_from_text(text))
+    assert result.verdict.recommendation.value == "no-fine-tuning"
+    assert result.findings == []
+    assert any("framing" in r or "retrieval" in r for r in result.verdict.reasons)
+
+
+def test_trained_on_documents_without_retrieval_counts():
+    text = "The assistant is trained on your documents so that it knows your policies by heart."
+    result = Linter().lint_one(document_from_text(text))
+    assert result.verdict.recommendation.value == "rag"
+    assert "PL003" in {f.rule_id for f in result.findings}
+
+
+def test_rejected_alternatives_section():
+    text = (
+        "# 2. Our approach\n\nWe build a retrieval assistant over your handbook with a tuned prompt.\n\n"
+        "# 5. Alternatives considered\n\nOption C: fine-tune Llama 3 on your policies. "
+        "This would take eight weeks and must be repeated whenever a policy changes.\n"
+    )
+    result = Linter().lint_one(document_from_text(text))
+    assert result.verdict.recommendation.value == "no-fine-tuning"
+    assert any("rejected alternative" in r for r in result.verdict.reasons)
+
+
+def test_background_section_is_not_the_plan():
+    text = (
+        "# Appendix A. What is fine-tuning?\n\nWe fine-tune models for many clients; it teaches a model a format.\n\n"
+        "# Plan\n\nWe write a system prompt with twelve worked examples and measure it weekly.\n"
+    )
+    assert Linter().lint_one(document_from_text(text)).verdict.recommendation.value == "no-fine-tuning"
