@@ -6,7 +6,9 @@ Sources live in ``fixtures/proposals/src/NN-slug.md``: YAML front matter
 followed by a small Markdown subset:
 
 * ``#``, ``##``, ``###`` headings
-* paragraphs (blank-line separated), ``**bold**`` and ``*italic*`` inline
+* paragraphs (blank-line separated), ``**bold**`` and ``*italic*`` inline; unlike
+  standard Markdown, consecutive lines of one paragraph are kept as line breaks
+  (cover blocks such as "**Client:** ..." / "**Date:** ..." read naturally)
 * ``- `` bullets (indent two spaces for a second level), ``1. `` numbered items
 * pipe tables (first row is the header row, ``|---|`` separator row)
 * ``> `` block quotes
@@ -43,6 +45,7 @@ import datetime as _dt
 import io
 import re
 import sys
+import unicodedata
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -67,7 +70,8 @@ SOURCE_NAME = re.compile(r"^(\d{2})-[a-z0-9][a-z0-9-]*\.md$")
 FIXED_DATE = _dt.datetime(2025, 1, 15, 9, 0, 0)
 ZIP_DATE = (2025, 1, 15, 9, 0, 0)
 
-# Standard PDF fonts only cover cp1252; map the few common extras we might meet.
+# The PDFs use the standard (non-embedded) base fonts, which only cover cp1252: map
+# the few common extras we might meet; other accented letters lose their accent.
 _CHAR_FALLBACK = {
     "\u2265": ">=", "\u2264": "<=", "\u2192": "->", "\u2190": "<-", "\u2248": "~",
     "\u00d7": "x", "\u2212": "-", "\u2011": "-", "\u00a0": " ", "\u2009": " ", "\u202f": " ",
@@ -239,7 +243,7 @@ def parse_body(body: str, name: str) -> tuple[list, dict]:
             cur.items[-1] = (lvl, txt + " " + stripped)
             continue
         if cur is not None and cur.kind == "para":
-            cur.text += " " + stripped
+            cur.text += "\n" + stripped  # a line break inside the paragraph
             continue
         close()
         cur = Block("para", text=stripped)
@@ -347,6 +351,14 @@ def pdf_safe(text: str) -> str:
         try:
             ch.encode("cp1252")
         except UnicodeEncodeError:
+            # letters with diacritics outside cp1252 (n-acute, r-caron...) lose the accent
+            base_ch = "".join(c for c in unicodedata.normalize("NFKD", ch) if not unicodedata.combining(c))
+            try:
+                base_ch.encode("cp1252")
+                out.append(base_ch)
+                continue
+            except UnicodeEncodeError:
+                pass
             print(f"warning: character {ch!r} not in the PDF base fonts; replaced by '?'", file=sys.stderr)
             ch = "?"
         out.append(ch)
@@ -420,7 +432,7 @@ def render_pdf(src: Source, out_path: Path) -> int:
             if fid is not None:
                 out.append(f"<super>{src.footnote_number(fid)}</super>")
                 continue
-            s = escape(pdf_safe(s))
+            s = escape(pdf_safe(s)).replace("\n", "<br/>")
             if it:
                 s = f"<i>{s}</i>"
             if b:
@@ -724,9 +736,12 @@ def render_docx(src: Source, out_path: Path) -> None:
                 r._r.append(rpr)
                 r._r.append(parse_xml(f'<w:footnoteReference {W} w:id="{src.footnote_number(fid)}"/>'))
                 continue
-            r = par.add_run(s)
-            r.bold = b or None
-            r.italic = it or None
+            for k, piece in enumerate(s.split("\n")):
+                if k:
+                    par.add_run().add_break()
+                r = par.add_run(piece)
+                r.bold = b or None
+                r.italic = it or None
 
     # -- numbering restart support ----------------------------------------
     numbering = d.part.numbering_part.element
