@@ -110,3 +110,44 @@ def test_background_section_is_not_the_plan():
         "# Plan\n\nWe write a system prompt with twelve worked examples and measure it weekly.\n"
     )
     assert Linter().lint_one(document_from_text(text)).verdict.recommendation.value == "no-fine-tuning"
+
+
+MORE_PROPOSES = [
+    "We fine-tune on your knowledge base articles so the bot answers in your voice.",
+    "| R4.2 The solution should use the client's data | Compliant: we fine-tune Llama 3 on it |",
+    "We distil GPT-4o into a smaller model using 20,000 of your past replies.",
+]
+
+MORE_DOES_NOT = [
+    "| Q7 | Do you fine-tune models on customer data? | No; answers come from retrieval. |",
+    "Fine-tuning is explicitly excluded from the scope of this engagement.",
+    "We continuously fine-tune your knowledge base content and FAQ articles.",
+    "Where volumes justify it, a fine-tuned classifier can replace the prompt.",
+]
+
+
+@pytest.mark.parametrize("text", MORE_PROPOSES)
+def test_more_counts_as_proposing(linter, text):
+    assert _fine_tuning(linter, text).present, text
+
+
+@pytest.mark.parametrize("text", MORE_DOES_NOT)
+def test_more_does_not_count(linter, text):
+    result = _fine_tuning(linter, text)
+    assert not result.present, [h.text for h in result.counted]
+
+
+@pytest.mark.parametrize(
+    "text,measured",
+    [
+        ("In our two-day spike, GPT-4o with a written prompt and ten examples got 78% of fields right.", True),
+        ("Baseline (few-shot, GPT-4o-mini): macro-F1 0.71 on 300 held-out emails.", True),
+        ("We then asked the same 100 questions to GPT-4o with a system prompt. Only 54 of the 100 answers were correct.", True),
+        ("We will first measure a few-shot baseline, targeting 80% accuracy.", False),
+        ("Prompt engineering alone typically reaches 60-70% on such tasks.", False),
+        ("Prompt engineering is included in the price.", False),
+    ],
+)
+def test_prompt_baseline_is_measured(linter, text, measured):
+    _, results = linter.analyse(document_from_text(text))
+    assert results["prompt_baseline"].present is measured

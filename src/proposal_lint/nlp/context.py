@@ -23,7 +23,8 @@ EDU_SUBJECT_REACH = 4  # a definition names its subject in the first tokens
 _AUX = {
     "be", "is", "are", "was", "were", "will", "would", "shall", "should", "can", "could",
     "do", "does", "did", "also", "currently", "therefore", "|", ":", "-", "—", "–", "(",
-    "itself", "here", "at", "this", "stage", "point", "still", "simply", "(", "—",
+    "itself", "here", "at", "this", "stage", "point", "still", "simply", "explicitly",
+    "deliberately", "intentionally", "strictly", "expressly", "is", "then", "thus",
 }
 _QUOTES_OPEN = "“\"«‘'"
 
@@ -119,21 +120,41 @@ def _first_word(unit: Unit) -> int:
     return 0
 
 
+def _segment(unit: Unit, start: int, end: int) -> tuple[int, int]:
+    """The table cell (between "|" tokens) holding a mention; the whole unit elsewhere."""
+    span = unit.span
+    if unit.table is None:
+        return 0, len(span)
+    lo = start
+    while lo > 0 and span[lo - 1].text != "|":
+        lo -= 1
+    hi = end
+    while hi < len(span) and span[hi].text != "|":
+        hi += 1
+    return lo, hi
+
+
+def _in(hits: list[tuple[int, int]], lo: int, hi: int) -> list[int]:
+    return [s for s, e in hits if s >= lo and e <= hi]
+
+
 def question(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
-    text = unit.text.rstrip(" \t\"'”’)»*_")
+    lo, hi = _segment(unit, start, end)
+    text = unit.span[lo:hi].text.rstrip(" \t\"'”’)»*_")
     if text.endswith("?"):
         return True
-    if any(s < start for s in cues.starts("context.question")):
+    if any(s < start for s in _in(cues.hits.get("context.question", []), lo, hi)):
         return True
     # Inside quotation marks: an odd number of quote characters before it.
-    before = unit.span[:start].text
+    before = unit.span[lo:start].text
     opened = sum(before.count(q) for q in "“«") - sum(before.count(q) for q in "”»")
     straight = before.count('"')
     return opened > 0 or straight % 2 == 1
 
 
 def requirement(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
-    return bool(cues.hits.get("context.requirement"))
+    lo, hi = _segment(unit, start, end)
+    return bool(_in(cues.hits.get("context.requirement", []), lo, hi))
 
 
 def rejected(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:

@@ -7,7 +7,7 @@ A phrase is written like the text it should catch, one word per token:
     train *1 model            `*N` = up to N other tokens
     llm|llms|hand-labelled    alternatives for one word
     =was|=were                exact lower-case forms (no lemmatising: keeps tense)
-    #                         a number (81, 0.92, 12,000)
+    <num>                     a number (81, 0.92, 12,000)
     ?custom                   an optional word
 
 Hyphens inside a word are optional in the text, so "fine-tune" also meets
@@ -48,7 +48,7 @@ def _word_specs(word: str, phrase: str) -> list[list[dict]]:
     single: list[str] = []
     branches: list[list[dict]] = []
     for alt in alts:
-        if alt == "#":
+        if alt == "<num>":
             branches.append([{"LIKE_NUM": True}])
             continue
         toks = [t.text for t in tokenizer(alt)]

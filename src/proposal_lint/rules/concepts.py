@@ -280,6 +280,8 @@ def _other_sense(unit: Unit, hit: Hit, c: MentionConcept) -> str | None:
     for tok in span[hit.end : hit.end + 6]:
         if tok.is_punct and tok.text not in ("-",):
             break
+        if tok.lower_ in ("on", "with", "using", "from", "against"):
+            return None  # what follows is the training data: "fine-tune on your knowledge base"
         if tok.lower_ in skip:
             continue
         low = tok.lower_
