@@ -361,9 +361,37 @@ def test_output_file(tmp_path, text_file):
     assert json.loads(out.read_text(encoding="utf-8"))["documents"][0]["path"] == str(text_file)
 
 
-def test_text_report_has_no_colour_codes_when_piped(text_file):
-    r = run_cli(text_file, env={"FORCE_COLOR": "", "TERM": "xterm-256color"})
-    assert "\x1b[" not in r.stdout
+def _run_on_a_terminal(*args, env: dict) -> str:
+    """Run the CLI with stdout on a pseudo-terminal; return what it printed."""
+    import os
+    import pty
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "proposal_lint", *map(str, args)],
+        stdout=slave, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env={**os.environ, **env},
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    proc.wait(timeout=120)
+    os.close(master)
+    return b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_colour_on_a_terminal_unless_turned_off(text_file):
+    plain_env = {"NO_COLOR": "", "TERM": "xterm-256color"}
+    assert "\x1b[" in _run_on_a_terminal(text_file, env=plain_env)
+    assert "\x1b[" not in _run_on_a_terminal(text_file, "--no-color", env=plain_env)
+    assert "\x1b[" not in _run_on_a_terminal(text_file, env={**plain_env, "NO_COLOR": "1"})
+    assert "\x1b[" not in run_cli(text_file, env=plain_env).stdout  # a pipe
 
 
 # ---- extract ----------------------------------------------------------------------
@@ -397,3 +425,22 @@ def test_extract_errors_like_check(tmp_path):
     r = run_cli("extract", tmp_path / "nope.docx")
     assert r.returncode == exitcodes.UNREADABLE
     assert r.stderr.strip() == f"{tmp_path / 'nope.docx'}: error[not-found]: no such file"
+
+
+# ---- README and CI stay in step ----------------------------------------------------
+
+
+def test_readme_setup_commands_match_ci_and_point_at_real_files(repo_root):
+    import re
+
+    readme = (repo_root / "README.md").read_text(encoding="utf-8")
+    setup = re.search(r"## Set up\n(.*?)\n## ", readme, re.S).group(1)
+    commands = re.findall(r"```sh\n(.*?)\n```", setup)
+    assert len(commands) == 2
+    for path in re.findall(r"proposal-lint (\S+\.pdf)", commands[0]):
+        assert (repo_root / path).is_file(), path
+    test_command = commands[1].split("&&")[-1].strip()
+    assert test_command == ".venv/bin/python -m pytest -q"
+    ci = (repo_root / ".ci" / "run").read_text()
+    assert "pip install -q -e '.[dev]'" in ci
+    assert ci.rstrip().splitlines()[-1] == test_command

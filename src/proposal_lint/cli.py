@@ -146,9 +146,12 @@ def _color(no_color: bool, to_file: bool) -> bool:
 def _write(text: str, output: str | None) -> None:
     if output is None:
         # Bytes, so the report is UTF-8 whatever the locale says.
-        sys.stdout.flush()
-        sys.stdout.buffer.write(text.encode("utf-8"))
-        sys.stdout.buffer.flush()
+        try:
+            sys.stdout.flush()
+            sys.stdout.buffer.write(text.encode("utf-8"))
+            sys.stdout.buffer.flush()
+        except BrokenPipeError:  # `proposal-lint ... | head`: not an error; keep the exit code
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
     try:
         with open(output, "w", encoding="utf-8") as fh:
