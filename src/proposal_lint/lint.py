@@ -15,12 +15,12 @@ from proposal_lint.model import Document, DocumentResult
 class Linter:
     def __init__(self, extra_rule_dirs: Sequence[Path] = ()):
         from proposal_lint.nlp.pipeline import get_nlp
-        from proposal_lint.rules.concepts import ConceptEvaluator, build_matcher
+        from proposal_lint.rules.concepts import ConceptEvaluator, build_matchers
         from proposal_lint.rules.loader import load_ruleset
 
         self.ruleset = load_ruleset(extra_rule_dirs)
         self.nlp = get_nlp()
-        self.matcher = build_matcher(self.ruleset, self.nlp.vocab)
+        self.matchers = build_matchers(self.ruleset)
         self.evaluator = ConceptEvaluator(self.ruleset)
         self.labels = {cid: c.label or cid.replace("_", " ") for cid, c in self.ruleset.concepts.items()}
         self._heading_flags: dict[str, frozenset[str]] = {}
@@ -38,7 +38,7 @@ class Linter:
         from proposal_lint.rules.concepts import annotate
 
         units = make_units(doc, self.nlp)
-        annotate(units, self.matcher, self._flags_for)
+        annotate(units, self.matchers, self._flags_for)
         return units, self.evaluator.evaluate(units)
 
     def lint_one(self, doc: Document, rule_ids: Iterable[str] | None = None) -> DocumentResult:
@@ -69,8 +69,9 @@ class Linter:
         flags: set[str] = set()
         for heading in section:
             if heading not in self._heading_flags:
-                doc = self.nlp(heading)
-                labels = {self.nlp.vocab.strings[m] for m, _, _ in self.matcher(doc)}
+                from proposal_lint.nlp.pipeline import token_arrays
+
+                labels = {label for label, _, _ in self.matchers[2](*token_arrays(self.nlp(heading)))}
                 found = set()
                 if "context.rejected_heading" in labels:
                     found.add("rejected")

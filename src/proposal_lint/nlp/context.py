@@ -140,16 +140,17 @@ def _in(hits: list[tuple[int, int]], lo: int, hi: int) -> list[int]:
 
 def question(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
     lo, hi = _segment(unit, start, end)
-    text = unit.span[lo:hi].text.rstrip(" \t\"'”’)»*_")
-    if text.endswith("?"):
+    span = unit.span
+    text = unit.text if (lo, hi) == (0, len(span)) else span[lo:hi].text
+    if text.rstrip(" \t\"'”’)»*_").endswith("?"):
         return True
     if any(s < start for s in _in(cues.hits.get("context.question", []), lo, hi)):
         return True
     # Inside quotation marks: an odd number of quote characters before it.
-    before = unit.span[lo:start].text
-    opened = sum(before.count(q) for q in "“«") - sum(before.count(q) for q in "”»")
-    straight = before.count('"')
-    return opened > 0 or straight % 2 == 1
+    doc = span.doc
+    before = unit.source[doc[span.start + lo].idx : doc[span.start + start].idx]
+    opened = before.count("“") + before.count("«") - before.count("”") - before.count("»")
+    return opened > 0 or before.count('"') % 2 == 1
 
 
 def requirement(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:

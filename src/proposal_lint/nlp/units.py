@@ -10,10 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from spacy.tokens import Doc, Span
 
 from proposal_lint.model import NON_BODY_KINDS, Block, BlockKind, Document
+from proposal_lint.nlp.pipeline import token_arrays
 
 CELL_SEP = " | "
 
@@ -27,6 +29,10 @@ class Unit:
     table: int | None = None
     row: int | None = None
     header_row: "Unit | None" = None  # for table rows: the table's first row
+    norms: list[str] = field(default_factory=list)  # per token of span: lower-cased lemma
+    lowers: list[str] = field(default_factory=list)
+    nums: list[bool] = field(default_factory=list)
+    source: str = ""  # the text the spaCy Doc was made from (block text or joined row)
     hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # group -> token ranges in span
     heading_flags: set[str] = field(default_factory=set)  # e.g. {"rejected"} from the section path
 
@@ -38,9 +44,11 @@ class Unit:
     def kind(self) -> BlockKind:
         return self.block.kind
 
-    @property
+    @cached_property
     def text(self) -> str:
-        return self.span.text
+        if self.start is None:
+            return self.source
+        return self.source[self.start : self.end]
 
     @property
     def page(self) -> int | None:
@@ -91,16 +99,21 @@ def make_units(document: Document, nlp) -> list[Unit]:
     first_row: dict[int, Unit] = {}
     docs: Iterator[Doc] = nlp.pipe(s[0] for s in segments)
     for (text, blocks, table, row), doc in zip(segments, docs):
+        norms, lowers, nums = token_arrays(doc)
+
+        def unit(span, **kw) -> Unit:
+            a, b = span.start, span.end
+            return Unit(span, blocks, norms=norms[a:b], lowers=lowers[a:b], nums=nums[a:b], source=text, **kw)
+
         if table is not None:
-            unit = Unit(doc[:], blocks, None, None, table=table, row=row)
+            u = unit(doc[:], start=None, end=None, table=table, row=row)
             if table in first_row:
-                unit.header_row = first_row[table]
+                u.header_row = first_row[table]
             else:
-                first_row[table] = unit
-            units.append(unit)
+                first_row[table] = u
+            units.append(u)
             continue
         for sent in doc.sents:
-            if not sent.text.strip():
-                continue
-            units.append(Unit(sent, blocks, sent.start_char, sent.end_char))
+            if text[sent.start_char : sent.end_char].strip():
+                units.append(unit(sent, start=sent.start_char, end=sent.end_char))
     return units

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from spacy.matcher import Matcher
-
 from proposal_lint.nlp import context as ctx
+from proposal_lint.nlp.matcher import TokenMatcher
 from proposal_lint.nlp.patterns import PatternError, compile_phrase
 from proposal_lint.nlp.units import Unit
 from proposal_lint.rules.loader import RuleLoadError, RuleSet
@@ -53,8 +52,9 @@ class ConceptResult:
         return list(seen.values())
 
 
-def build_matcher(ruleset: RuleSet, vocab) -> Matcher:
-    matcher = Matcher(vocab)
+def compiled_patterns(ruleset: RuleSet) -> dict[str, list[list[dict]]]:
+    """Every term group of every concept as Matcher patterns, by "concept.group"."""
+    out = {}
     for concept in ruleset.concepts.values():
         for group, phrases in concept.terms.items():
             label = f"{concept.id}.{group}"
@@ -65,17 +65,36 @@ def build_matcher(ruleset: RuleSet, vocab) -> Matcher:
                 except PatternError as exc:
                     src = ruleset.sources.get(concept.id, concept.id)
                     raise RuleLoadError(f"{src}: field 'terms.{group}': {exc}") from None
-            matcher.add(label, patterns)
-    return matcher
+            out[label] = patterns
+    return out
 
 
-def annotate(units: list[Unit], matcher: Matcher, heading_flags) -> None:
+HEADING_CUES = ("context.rejected_heading", "context.education_heading")
+
+
+def build_matchers(ruleset: RuleSet) -> tuple[TokenMatcher, TokenMatcher, TokenMatcher]:
+    """(content, context cues, heading cues). Cue words are frequent ("we",
+    "is", ","), so cues are only looked for in units that mention something;
+    heading cues only in headings."""
+    content, cues, headings = TokenMatcher(), TokenMatcher(), TokenMatcher()
+    for label, patterns in compiled_patterns(ruleset).items():
+        if label in HEADING_CUES:
+            headings.add(label, patterns)
+        else:
+            (cues if label.startswith("context.") else content).add(label, patterns)
+    return content, cues, headings
+
+
+def annotate(units: list[Unit], matchers: tuple[TokenMatcher, ...], heading_flags) -> None:
     """Fill unit.hits with every term-group match (longest match per label and start)."""
-    strings = matcher.vocab.strings
+    content, cues = matchers[:2]
     for unit in units:
+        found = content(unit.norms, unit.lowers, unit.nums)
+        if found:
+            found += cues(unit.norms, unit.lowers, unit.nums)
         hits: dict[str, list[tuple[int, int]]] = {}
-        for match_id, start, end in matcher(unit.span):
-            hits.setdefault(strings[match_id], []).append((start, end))
+        for label, start, end in found:
+            hits.setdefault(label, []).append((start, end))
         for label, ranges in hits.items():
             hits[label] = _merge(ranges)
         unit.hits = hits
@@ -270,28 +289,28 @@ def _other_sense(unit: Unit, hit: Hit, c: MentionConcept) -> str | None:
     j = hit.start - 1
     while j >= 0 and span[j].text in ("-", "/"):
         j -= 1
-    if j >= 0 and span[j].norm_ in os_.modifiers:
+    if j >= 0 and unit.norms[j] in os_.modifiers:
         return "other sense of tune"
     # The first content words after: "fine-tune the chunk size", "fine-tuned to your needs".
     skip = {"the", "a", "an", "our", "your", "its", "their", "this", "these", "those", "of", "and",
             "to", "for", "further", "then", "each", "both", "all", "any", "some", "such", "existing",
             "current", "initial", "-", "it", "them", "we", "you", "client", "'s", "’s", "specific"}
-    seen = 0
-    for tok in span[hit.end : hit.end + 6]:
+    content: list[tuple[str, str]] = []  # (lower, lemma) of the first content words
+    for k, tok in enumerate(span[hit.end : hit.end + 8], start=hit.end):
         if tok.is_punct and tok.text not in ("-",):
             break
         if tok.lower_ in ("on", "with", "using", "from", "against"):
-            return None  # what follows is the training data: "fine-tune on your knowledge base"
+            break  # what follows is the training data: "fine-tune on your knowledge base"
         if tok.lower_ in skip:
             continue
-        low = tok.lower_
-        if low in os_.model_nouns or tok.norm_ in os_.model_nouns or any(
+        content.append((tok.lower_, unit.norms[k]))
+        if len(content) == 4:
+            break
+    for low, lemma in content:
+        if low in os_.model_nouns or lemma in os_.model_nouns or any(
             low.startswith(p) and len(p) >= 3 for p in os_.model_nouns
         ):
-            return None
-        if low in os_.objects or tok.norm_ in os_.objects:
-            return "other sense of tune"
-        seen += 1
-        if seen >= 3:
-            break
+            return None  # "fine-tune a seven billion parameter model"
+    if any(low in os_.objects or lemma in os_.objects for low, lemma in content[:2]):
+        return "other sense of tune"
     return None

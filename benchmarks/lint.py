@@ -1,0 +1,88 @@
+"""End-to-end lint speed: proposal-lint on a 100-page text-heavy PDF vs bare pypdfium2.
+
+    python benchmarks/lint.py [--pages 100] [--runs 3]
+
+Generates the PDF (same generator as benchmarks/extract.py), then in this one
+process times (best of N): bare pypdfium2 text extraction, and proposal-lint's
+extraction + NLP + rules + verdict with the rules already loaded (as in the
+watcher, or a CLI run over many files). Loading spaCy and the rules is a
+one-off per process and is printed separately. Target: lint within 3x of
+bare pypdfium2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent / "src"))
+sys.path.insert(0, str(HERE))
+
+from extract import make_pdf  # noqa: E402
+
+
+def bare_pypdfium2(path: Path) -> int:
+    import pypdfium2
+
+    pdf = pypdfium2.PdfDocument(str(path))
+    n = 0
+    for i in range(len(pdf)):
+        page = pdf[i]
+        tp = page.get_textpage()
+        n += len(tp.get_text_range())
+        tp.close()
+        page.close()
+    pdf.close()
+    return n
+
+
+def best(fn, runs: int) -> tuple[float, object]:
+    times, out = [], None
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        out = fn()
+        times.append(time.perf_counter() - t0)
+    return min(times), out
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", type=int, default=100)
+    ap.add_argument("--runs", type=int, default=3)
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="pl-lint-bench-") as tmp:
+        path = Path(tmp) / f"proposal-{args.pages}p.pdf"
+        make_pdf(path, args.pages)
+
+        from proposal_lint.ingest import load_document
+
+        t0 = time.perf_counter()
+        from proposal_lint.lint import Linter
+
+        linter = Linter()
+        load_s = time.perf_counter() - t0
+
+        base_s, chars = best(lambda: bare_pypdfium2(path), args.runs)
+        extract_s, doc = best(lambda: load_document(path), args.runs)
+        lint_s, result = best(lambda: linter.lint_one(load_document(path)), args.runs)
+        nlp_s = lint_s - extract_s
+        words = sum(len(b.text.split()) for b in doc.blocks)
+
+        print(f"{args.pages}-page PDF: {chars:,} chars, {words:,} words, {len(doc.blocks)} blocks")
+        print(f"  bare pypdfium2 text      {base_s:7.3f} s")
+        print(f"  proposal-lint extraction {extract_s:7.3f} s  ({extract_s / base_s:.2f}x)")
+        print(f"  proposal-lint lint       {lint_s:7.3f} s  ({lint_s / base_s:.2f}x)  "
+              f"of which NLP + rules {nlp_s:.3f} s ({words / max(nlp_s, 1e-9):,.0f} words/s)")
+        print(f"  one-off: load spaCy + rules {load_s:.2f} s")
+        print(f"  verdict: {result.verdict.recommendation.value}, findings: {[f.rule_id for f in result.findings]}")
+        ratio = lint_s / base_s
+        print(f"lint / pypdfium2 = {ratio:.2f}x (target <= 3x): {'met' if ratio <= 3 else 'NOT met'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
