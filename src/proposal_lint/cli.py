@@ -310,3 +310,9 @@ def format_blocks(doc) -> str:
 
 def main() -> None:
     cli.main(prog_name="proposal-lint")
+
+
+# Subcommands that live in proposal_lint/commands/ (one module each).
+from proposal_lint.commands.evaluate import eval_command  # noqa: E402
+
+cli.add_command(eval_command)

@@ -82,7 +82,7 @@ def load_cases(labels: Path, formats: tuple[str, ...]) -> list[Case]:
         data = yaml.safe_load(labels.read_text(encoding="utf-8"))
         docs = data["documents"]
     except (OSError, yaml.YAMLError, KeyError, TypeError) as exc:
-        raise LabelsError(f"{labels}: not a labels file ({exc})") from None
+        raise LabelsError(f"{labels}: not a labels file ({type(exc).__name__}: {exc})") from None
     cases = []
     for doc in docs:
         try:

@@ -114,6 +114,16 @@ class Evidence(BaseModel):
     start: int | None = None  # character offsets inside that block's text
     end: int | None = None
     role: str | None = None  # which part of the rule this supports, e.g. "fine_tuning"
+    fingerprint: str | None = None  # quote_fingerprint(quote): survives moved pages
+
+
+class Suppression(BaseModel):
+    """A reviewer accepted this finding (a waiver); it no longer counts."""
+
+    reason: str
+    by: str | None = None
+    at: str | None = None  # ISO date
+    source: str | None = None  # waiver file
 
 
 class Finding(BaseModel):
@@ -124,6 +134,25 @@ class Finding(BaseModel):
     why: str
     question: str
     evidence: list[Evidence] = Field(default_factory=list)
+    fingerprint: str | None = None  # finding_fingerprint(): stable across re-runs
+    suppressed: Suppression | None = None
+
+
+def quote_fingerprint(quote: str) -> str:
+    """Same for the same sentence whatever its page, spacing, case or punctuation."""
+    import hashlib
+    import re
+
+    words = re.findall(r"\w+", quote.lower())
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:16]
+
+
+def finding_fingerprint(rule_id: str, document_sha256: str | None, evidence: list[Evidence]) -> str:
+    """One finding per rule per document: the rule and the document's first quote."""
+    import hashlib
+
+    first = evidence[0].fingerprint if evidence and evidence[0].fingerprint else (document_sha256 or "")
+    return hashlib.sha256(f"{rule_id}:{first}".encode()).hexdigest()[:16]
 
 
 class Recommendation(str, Enum):

@@ -6,7 +6,7 @@ every supporting quote.
 
 from __future__ import annotations
 
-from proposal_lint.model import Evidence, Finding
+from proposal_lint.model import Evidence, Finding, finding_fingerprint, quote_fingerprint
 from proposal_lint.nlp.units import Unit
 from proposal_lint.rules.concepts import ConceptResult, Hit
 from proposal_lint.rules.schema import AbsenceCheck, PurposeCheck, Rule
@@ -16,8 +16,10 @@ MAX_NEAR_MISSES = 3
 
 def evidence(unit: Unit, role: str, note: str | None = None) -> Evidence:
     block = unit.block
+    quote = unit.text.strip()
     return Evidence(
-        quote=unit.text.strip(),
+        quote=quote,
+        fingerprint=quote_fingerprint(quote),
         page=unit.page,
         section=block.section[-1] if block.section else None,
         block=block.index,
@@ -134,6 +136,7 @@ def _finding(rule: Rule, message: str, ev: list[Evidence]) -> Finding:
         why=" ".join(rule.documentation.why.split()),
         question=" ".join(rule.question.split()),
         evidence=ev,
+        fingerprint=finding_fingerprint(rule.id, None, ev),
     )
 
 
