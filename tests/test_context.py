@@ -114,12 +114,13 @@ def test_background_section_is_not_the_plan():
 
 MORE_PROPOSES = [
     "We fine-tune on your knowledge base articles so the bot answers in your voice.",
-    "| R4.2 The solution should use the client's data | Compliant: we fine-tune Llama 3 on it |",
+    "| Req. | Requirement | Response |\n|---|---|---|\n| R4.2 | The solution should use the client's data | Compliant: we fine-tune Llama 3 on it |",
     "We distil GPT-4o into a smaller model using 20,000 of your past replies.",
 ]
 
 MORE_DOES_NOT = [
-    "| Q7 | Do you fine-tune models on customer data? | No; answers come from retrieval. |",
+    "| Q | Question | Answer |\n|---|---|---|\n| Q7 | Do you fine-tune models on customer data? | No; answers come from retrieval. |",
+    "| Ref | Requirement | C/N | Response |\n|---|---|---|---|\n| T-06 | The model should be fine-tuned on client data. | N | Not proposed - see 3.2. |",
     "Fine-tuning is explicitly excluded from the scope of this engagement.",
     "We continuously fine-tune your knowledge base content and FAQ articles.",
     "Where volumes justify it, a fine-tuned classifier can replace the prompt.",

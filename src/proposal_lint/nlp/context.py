@@ -80,7 +80,21 @@ def _distance(unit: Unit, start: int, end: int) -> int:
     return n
 
 
+# A table cell that answers "no" to the row: "Fine-tuning | Not proposed".
+_NO_ANSWERS = ("n", "no", "none", "n/a", "not proposed", "not included", "not offered", "not applicable",
+               "non-compliant", "not compliant", "out of scope", "excluded", "not recommended", "✗", "✘")
+
+
+def _row_says_no(unit: Unit, end: int) -> bool:
+    if unit.table is None:
+        return False
+    cells = [c.strip().lower().rstrip(".") for c in unit.span[end:].text.split("|")[1:]]
+    return any(c in _NO_ANSWERS or c.startswith(tuple(a + sep for a in _NO_ANSWERS[1:] for sep in " ,;-–—:")) for c in cells)
+
+
 def negated(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
+    if _row_says_no(unit, end):
+        return True
     for s, e in cues.hits.get("context.negation_before", []):
         if e <= start and _distance(unit, e, start) <= NEG_BEFORE_REACH and _clause_open(unit, cues, e, start):
             return True

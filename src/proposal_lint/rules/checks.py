@@ -95,7 +95,11 @@ def purpose_split(check: PurposeCheck, results: dict[str, ConceptResult], units:
     k_near = [u for u in when_units if any(id(v) in aim_all for v in near(u))]
     t_near = [u for u in when_units if any(id(v) in versus_all for v in near(u))]
     K, T = len(aim_doc), len(versus_doc)
-    fires = (len(k_near) > len(t_near) and (k_near and K >= 1 or K >= 2)) or (
+    # Mostly aimed at knowledge: more fine-tuning mentions next to documents or
+    # questions than next to a narrow task, backed by the use case itself
+    # somewhere ("answers staff questions") or by several such mentions; on a
+    # tie, the document's use case decides.
+    fires = (len(k_near) > len(t_near) and (K >= 1 or len(k_near) >= 2)) or (
         len(k_near) == len(t_near) and K > T and K >= 2
     )
     aim_units = [v for u in k_near for v in near(u) if id(v) in aim_all]

@@ -206,7 +206,14 @@ class ConceptEvaluator:
         prev: Unit | None = None
         for unit in units:
             window = [unit]
-            if prev is not None and prev.table is None and prev.block is unit.block:
+            if (
+                prev is not None
+                and prev.table is None
+                and prev.block is unit.block
+                # only when neither sentence has it all on its own
+                and not all(_has(prev, c.id, g) for g in c.all)
+                and not all(_has(unit, c.id, g) for g in c.all)
+            ):
                 window = [prev, unit]
             prev = unit
 
@@ -221,7 +228,13 @@ class ConceptEvaluator:
             else:
                 first = _group_hits(anchor_unit, c.id, [c.anchor])[0]
                 hit = first
-            if any(has(g, False) for g in c.none) and not any(has(g, False) for g in c.unless):
+            # A unit that only plans or reports hearsay disqualifies the window,
+            # unless that same unit also reports a measurement.
+            if any(
+                any(_has(u, c.id, g, with_header=False) for g in c.none)
+                and not any(_has(u, c.id, g, with_header=False) for g in c.unless)
+                for u in window
+            ):
                 res.discounted.append((hit, "planned, not measured"))
                 continue
             reason = ctx.discount_reason(hit.unit, _cues(hit.unit), hit.start, hit.end, c.discount)
@@ -255,10 +268,13 @@ class ConceptEvaluator:
         for unit, ok in zip(units, ok_by_unit):
             near_parts.setdefault(_container(unit), set()).update(ok)
             section_parts.setdefault(tuple(unit.section), set()).update(ok)
+        # "We set aside 1,500 positions as a test set." is followed by the bar in
+        # a list: the anchor's paragraph, table or section may hold the rest.
         anchors = [
             _group_hits(unit, c.id, [c.anchor])[0]
             for unit, ok in zip(units, ok_by_unit)
-            if c.anchor in ok and near_parts[_container(unit)] & with_any
+            if c.anchor in ok
+            and (near_parts[_container(unit)] | section_parts[tuple(unit.section)]) & with_any
         ]
         # The other parts must belong to the evaluation: in an anchor's section,
         # or in a sentence that itself names the set or a part ("Go-live bar:
