@@ -62,7 +62,9 @@ def test_colour_only_when_asked():
 
 def test_errors_shown_in_body_only_when_asked_and_quiet_hides_clean_documents():
     assert "could not be read [encrypted]" in render("text", results(), ReportOptions(show_errors=True))
-    assert "locked.pdf" not in render("text", results(), ReportOptions(show_errors=False))
+    hidden = render("text", results(), ReportOptions(show_errors=False))
+    assert "could not be read" not in hidden and "locked.pdf  (" not in hidden
+    assert "quotes/locked.pdf   unreadable [encrypted]" in hidden  # still a row of the summary table
     quiet = render("text", results(), ReportOptions(quiet=True, show_errors=False))
     assert "acme.pdf" in quiet and "clean.docx" not in quiet and "files:" not in quiet
 

@@ -14,6 +14,9 @@ from dataclasses import dataclass
 FORMATS = {
     "text": "proposal_lint.report.text_report",
     "json": "proposal_lint.report.json_report",
+    "sarif": "proposal_lint.report.sarif_report",
+    "markdown": "proposal_lint.report.markdown_report",
+    "html": "proposal_lint.report.html_report",
 }
 
 SCHEMA_FILE = "report-v1.schema.json"  # beside this file; the JSON report's contract
@@ -25,6 +28,9 @@ class ReportOptions:
     width: int = 80
     quiet: bool = False  # text: only documents with findings or errors, no summary
     show_errors: bool = True  # text: list unreadable files in the body too
+    # The rules that ran (rules.schema.Rule objects): SARIF's tool.driver.rules,
+    # HTML's passed checks. None: the formats that need them load the built-in set.
+    rules: tuple | None = None
 
 
 def render(fmt: str, results, options: ReportOptions = ReportOptions()) -> str:

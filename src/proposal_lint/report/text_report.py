@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import io
 
+from rich import box
 from rich.console import Console, Group
 from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
 from proposal_lint.report import ReportOptions, summarize
-
-VERDICTS = {
-    "prompt": "Start with a well-built prompt, not fine-tuning",
-    "rag": "Use retrieval (RAG) plus a good prompt instead of fine-tuning",
-    "fine-tune-justified": "Fine-tuning looks justified",
-    "no-fine-tuning": "No fine-tuning proposed",
-}
+from proposal_lint.report.common import VERDICTS, active, severity_counts, waived, waiver_note
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
@@ -62,12 +57,14 @@ def _document(r) -> list:
         out.append(_indent(Text.assemble(("Verdict: ", "bold"), (VERDICTS.get(rec, rec), "bold green"), f" [{rec}]"), 2))
         for reason in r.verdict.reasons:
             out.append(_hanging("-", reason, 4))
-    if not r.findings:
-        out.append(_indent(Text("No findings.", style="green"), 2))
-    for f in r.findings:
+    if not active(r.findings):
+        out.append(_indent(Text("No open findings." if r.findings else "No findings.", style="green"), 2))
+    for f in active(r.findings) + waived(r.findings):
         sev = f.severity.value
         out.append(Text(""))
         out.append(_indent(Text.assemble((f.rule_id, "bold"), " ", (sev, SEVERITY_STYLE.get(sev, "")), "  ", (f.name, "dim")), 2))
+        if f.suppressed is not None:
+            out.append(_hanging(Text("waived:", style="bold"), waiver_note(f.suppressed), 4))
         out.append(_indent(Text(f.message), 4))
         for ev in f.evidence:
             quote = f"\u201c{ev.quote}\u201d"
@@ -78,6 +75,24 @@ def _document(r) -> list:
         if f.question:
             out.append(_indent(Text.assemble(("Ask the vendor: ", "bold"), f.question), 4))
     return out
+
+
+def summary_table(results) -> Table:
+    """file | verdict | errors | warnings | info | waived, one row per document."""
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False, padding=(0, 1))
+    table.add_column("file", overflow="fold", ratio=1)
+    table.add_column("verdict", overflow="fold")
+    for head in ("error", "warn", "info", "waived"):
+        table.add_column(head, justify="right", no_wrap=True)
+    for r in results:
+        if r.error is not None:
+            verdict = Text(f"unreadable [{r.error.code}]", style="red")
+        else:
+            verdict = Text(r.verdict.recommendation.value if r.verdict else "-")
+        c = severity_counts(active(r.findings))
+        cells = [str(c["error"]), str(c["warning"]), str(c["info"]), str(len(waived(r.findings)))]
+        table.add_row(Text(r.path), verdict, *cells)
+    return table
 
 
 def summary_line(results) -> str:
@@ -115,6 +130,9 @@ def render(results, options: ReportOptions = ReportOptions()) -> str:
         console.print(Group(*_document(r)))
         console.print()
     if not options.quiet:
+        if len(results) > 1:
+            console.print(summary_table(results))
+            console.print()
         console.print(Text(summary_line(results), style="bold"))
     # rich pads wrapped lines to the full width; trailing blanks only get in the way
     return "".join(line.rstrip() + "\n" for line in buf.getvalue().splitlines())
