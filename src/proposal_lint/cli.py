@@ -24,6 +24,7 @@ import traceback
 import click
 
 from proposal_lint import __version__, exitcodes
+from proposal_lint.commands.options import config_options
 
 MB = 1024 * 1024
 DEFAULT_MAX_FILE_MB = 100  # == ingest.Limits().max_file_bytes / MB (a test keeps them in step)
@@ -153,11 +154,56 @@ def _write(text: str, output: str | None) -> None:
         except BrokenPipeError:  # `proposal-lint ... | head`: not an error; keep the exit code
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
+    from proposal_lint.report.output import write_atomic
+
     try:
-        with open(output, "w", encoding="utf-8") as fh:
-            fh.write(text)
+        write_atomic(output, text)
     except OSError as exc:
         raise click.UsageError(f"cannot write report to {output}: {exc.strerror}") from None
+
+
+REPORT_FORMATS = ["text", "json", "sarif", "markdown", "html"]  # == report.FORMATS (a test keeps them in step)
+
+
+def _check_outputs(fmt, output: str | None, output_dir: str | None) -> tuple:
+    """The formats to write, or a usage error for combinations that cannot work.
+
+    One format goes to stdout or -o FILE. Several formats need --output-dir
+    (one file per input per format); nothing then goes to stdout.
+    """
+    formats = tuple(dict.fromkeys([fmt] if isinstance(fmt, str) else fmt)) or ("text",)
+    if output and output_dir:
+        raise click.UsageError("use either -o/--output FILE or --output-dir DIR, not both")
+    if len(formats) > 1 and not output_dir:
+        raise click.UsageError(
+            f"{len(formats)} formats ({', '.join(formats)}) need --output-dir DIR "
+            "(one report per input per format); stdout and -o take one format"
+        )
+    if output_dir and os.path.exists(output_dir) and not os.path.isdir(output_dir):
+        raise click.UsageError(f"--output-dir {output_dir}: exists and is not a folder")
+    return formats
+
+
+def _write_reports(results, formats, output_dir: str, options, quiet: bool) -> None:
+    """--output-dir: DIR/<input name>.<ext> per input and format (naming: report/output.py)."""
+    from proposal_lint.report import render
+    from proposal_lint.report.output import report_path, report_stems, write_atomic
+
+    try:
+        os.makedirs(output_dir, exist_ok=True)
+    except OSError as exc:
+        raise click.UsageError(f"cannot create --output-dir {output_dir}: {exc.strerror}") from None
+    written = 0
+    for result, stem in zip(results, report_stems([r.path for r in results])):
+        for fmt in formats:
+            target = report_path(output_dir, stem, fmt)
+            try:
+                write_atomic(target, render(fmt, [result], options))
+            except OSError as exc:
+                raise click.UsageError(f"cannot write report to {target}: {exc.strerror}") from None
+            written += 1
+    if not quiet:
+        _error(f"wrote {written} report{'s' if written != 1 else ''} to {output_dir}")
 
 
 def _report_error(path: str, code: str, message: str) -> None:
@@ -166,8 +212,19 @@ def _report_error(path: str, code: str, message: str) -> None:
 
 @cli.command(epilog=EPILOG)
 @click.argument("inputs", nargs=-1, required=True, metavar="FILE_OR_DIR...")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="Report format.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(REPORT_FORMATS),
+    multiple=True,
+    help="Report format (default: the configuration's, else text). Several with --output-dir: --format html --format json.",
+)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Write the report to this file instead of stdout.")
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False),
+    help="Write one report per input per format into this folder: DIR/quote.pdf.html, DIR/quote.pdf.json...",
+)
 @input_options
 @click.option(
     "--rules-dir",
@@ -179,29 +236,46 @@ def _report_error(path: str, code: str, message: str) -> None:
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (unreadable inputs still exit 3).")
 @click.option("--extract", "extract_only", is_flag=True, help="Print the extracted text instead (same as the extract command).")
 @common_options
-def check(inputs, fmt, output, password, max_file_size, timeout, rules_dirs, exit_zero, extract_only, debug, quiet, no_color):
+@config_options()
+def check(inputs, fmt, output, output_dir, password, max_file_size, timeout, rules_dirs, exit_zero, extract_only, settings_flags, debug, quiet, no_color):
     """Lint proposals. Folders are searched for .pdf, .docx, .txt and .md files."""
     if extract_only:
         if len(inputs) != 1:
             raise click.UsageError("--extract takes exactly one file")
-        return _extract(inputs[0], fmt, output, password, max_file_size, timeout, debug)
+        if output_dir or len(fmt) > 1 or (fmt and fmt[0] not in ("text", "json")):
+            raise click.UsageError("--extract writes one format, text or json, to stdout or -o")
+        return _extract(inputs[0], fmt[0] if fmt else "text", output, password, max_file_size, timeout, debug)
 
     from pathlib import Path
 
     from proposal_lint.model import DocumentResult, ErrorInfo, IngestError
+    from proposal_lint.progress import Progress
     from proposal_lint.report import ReportOptions, render
     from proposal_lint.runner import Extractor, ExtractorCrash, discover
+
+    # Configuration file + flags (select/ignore, severity, fail-on, rules-dirs, format, waivers).
+    from proposal_lint.config import apply_config, exit_code
+    from proposal_lint.waivers import apply_waivers, waivers_for_run
+
+    settings = settings_flags.settings(rules_dirs, formats=fmt)
+    fmt, rules_dirs, waivers = settings.report_format(fmt), settings.rules_dirs, waivers_for_run(settings)
+    formats = _check_outputs(fmt, output, output_dir)
 
     files, notes = discover(inputs)
     if not quiet:
         for note in notes:
             _error(f"warning: {note}")
+    # stderr only, only on a terminal, only for several files
+    progress = Progress(len(files), enabled=Progress.wanted(len(files), quiet), color=not (no_color or os.environ.get("NO_COLOR")))
+    click.get_current_context().call_on_close(progress.stop)
+    progress.start()
 
     # Extract everything first, so the worker is never forked from a process
     # that already holds the spaCy pipeline and its threads.
     slots: list = []  # Document or DocumentResult (error), in input order
     with Extractor(password=password, limits=_limits(max_file_size, timeout), debug=debug) as extractor:
         for path in files:
+            progress.show(f"Reading {path}")
             try:
                 slots.append(extractor.extract(path))
             except ExtractorCrash as exc:
@@ -212,18 +286,25 @@ def check(inputs, fmt, output, password, max_file_size, timeout, rules_dirs, exi
             except IngestError as exc:
                 _report_error(path, exc.code, exc.message)
                 slots.append(DocumentResult(path=path, error=ErrorInfo(code=exc.code, message=exc.message)))
+            progress.advance()
 
     # Loading rules costs seconds (spaCy), so only when there is something to
     # lint or rules to validate.
+    linter = None
+    progress.show("Loading rules")
     if rules_dirs or not all(isinstance(s, DocumentResult) for s in slots):
         linter = _make_linter([Path(d) for d in rules_dirs])
+        rule_ids = settings.rule_ids(linter.rules)
+    progress.advance()
     results = []
     for path, slot in zip(files, slots):
+        progress.show(f"Linting {path}")
+        progress.advance()
         if isinstance(slot, DocumentResult):
             results.append(slot)
             continue
         try:
-            [result] = linter.lint([slot])
+            result = linter.lint_one(slot, rule_ids)
         except Exception as exc:  # one document breaking the engine must not hide the others
             if debug:
                 traceback.print_exc()
@@ -235,17 +316,22 @@ def check(inputs, fmt, output, password, max_file_size, timeout, rules_dirs, exi
             )
         results.append(result.model_copy(update={"path": path}))
 
-    width = 80 if output else min(shutil.get_terminal_size((80, 24)).columns, 100)
-    options = ReportOptions(color=_color(no_color, output is not None), width=width, quiet=quiet, show_errors=output is not None)
-    _write(render(fmt, results, options), output)
+    results = apply_waivers(apply_config(results, settings), waivers)
 
-    if any(r.error is not None and r.error.code == "internal-error" for r in results):
-        return exitcodes.INTERNAL_ERROR
-    if any(r.error is not None for r in results):
-        return exitcodes.UNREADABLE
-    if any(r.findings for r in results) and not exit_zero:
-        return exitcodes.FINDINGS
-    return exitcodes.OK
+    progress.stop()
+    rules = None  # the rules that ran, with configured severities: HTML passed checks, SARIF rules
+    if linter is not None:
+        rules = tuple(r.model_copy(update={"severity": settings.severity_of(r)}) for r in linter.rules if r.id in rule_ids)
+    if output_dir:
+        _write_reports(results, formats, output_dir, ReportOptions(rules=rules, quiet=quiet), quiet)
+    else:
+        width = 80 if output else min(shutil.get_terminal_size((80, 24)).columns, 100)
+        options = ReportOptions(
+            color=_color(no_color, output is not None), width=width, quiet=quiet, show_errors=output is not None, rules=rules
+        )
+        _write(render(formats[0], results, options), output)
+
+    return exit_code(results, settings.fail_on, exit_zero)
 
 
 class RulesError(click.ClickException):
@@ -316,3 +402,13 @@ def main() -> None:
 from proposal_lint.commands.evaluate import eval_command  # noqa: E402
 
 cli.add_command(eval_command)
+from proposal_lint.commands.rules import explain_command, rules_command  # noqa: E402
+
+cli.add_command(rules_command)
+cli.add_command(explain_command)
+from proposal_lint.commands.waive import waive_command  # noqa: E402
+
+cli.add_command(waive_command)
+from proposal_lint.commands.diff import diff_command  # noqa: E402
+
+cli.add_command(diff_command)

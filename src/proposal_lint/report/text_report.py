@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from proposal_lint.report import ReportOptions, summarize
-from proposal_lint.report.common import VERDICTS, active, severity_counts, waived, waiver_note
+from proposal_lint.report.common import VERDICTS, active, severity_counts, waived
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
 
 
@@ -63,8 +63,9 @@ def _document(r) -> list:
         sev = f.severity.value
         out.append(Text(""))
         out.append(_indent(Text.assemble((f.rule_id, "bold"), " ", (sev, SEVERITY_STYLE.get(sev, "")), "  ", (f.name, "dim")), 2))
-        if f.suppressed is not None:
-            out.append(_hanging(Text("waived:", style="bold"), waiver_note(f.suppressed), 4))
+        if f.suppressed is not None:  # a waiver: still shown, no longer counted
+            by = ", ".join(x for x in (f.suppressed.by, f.suppressed.at) if x)
+            out.append(_indent(Text(f"waived: {f.suppressed.reason}" + (f" ({by})" if by else ""), style="dim"), 4))
         out.append(_indent(Text(f.message), 4))
         for ev in f.evidence:
             quote = f"\u201c{ev.quote}\u201d"
