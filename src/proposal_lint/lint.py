@@ -46,20 +46,18 @@ class Linter:
         from proposal_lint.verdict import decide
 
         units, results = self.analyse(doc)
-        wanted = set(rule_ids) if rule_ids is not None else None
-        findings = []
-        for rule in self.ruleset.rules:
-            if wanted is not None and rule.id not in wanted:
-                continue
-            finding = run_rule(rule, results, units, self.labels)
-            if finding:
-                findings.append(finding)
+        findings = [f for rule in self.ruleset.rules if (f := run_rule(rule, results, units, self.labels))]
+        # The verdict follows every rule; selecting rules only filters what is reported.
+        verdict = decide(results, findings)
+        if rule_ids is not None:
+            wanted = set(rule_ids)
+            findings = [f for f in findings if f.rule_id in wanted]
         return DocumentResult(
             path=doc.path,
             sha256=doc.sha256,
             format=doc.format.value,
             pages=doc.pages,
-            verdict=decide(results, findings),
+            verdict=verdict,
             findings=findings,
             warnings=list(doc.warnings),
         )

@@ -9,7 +9,7 @@ from __future__ import annotations
 from proposal_lint.model import Evidence, Finding, finding_fingerprint, quote_fingerprint
 from proposal_lint.nlp.units import Unit
 from proposal_lint.rules.concepts import ConceptResult, Hit
-from proposal_lint.rules.schema import AbsenceCheck, PurposeCheck, Rule
+from proposal_lint.rules.schema import AbsenceCheck, CooccursCheck, PricedOnlyCheck, PurposeCheck, Rule
 
 MAX_NEAR_MISSES = 3
 
@@ -66,7 +66,7 @@ def run_absence(rule: Rule, check: AbsenceCheck, results: dict[str, ConceptResul
         return None
     units = present.units()
     message = (
-        f"{rule.message} {label[check.when].capitalize()} is proposed{_pages(units)}, "
+        f"{label[check.when].capitalize()} is proposed{_pages(units)}, "
         f"and no {label[check.missing]} appears anywhere in the document."
     )
     ev = [evidence(u, check.when) for u in units]
@@ -122,13 +122,52 @@ def run_purpose(rule: Rule, check: PurposeCheck, results: dict[str, ConceptResul
         return None
     when_units = results[check.when].units()
     message = (
-        f"{rule.message} {label[check.when].capitalize()} is proposed{_pages(when_units)} "
-        f"for {label[check.aim]}{_pages(aim_units)}."
+        f"{label[check.when].capitalize()} is proposed{_pages(when_units)} "
+        f"for {label[check.aim]}{_pages(aim_units)}. {rule.message}"
     )
     ev = [evidence(u, check.when) for u in when_units]
     seen = {id(u) for u in when_units}
     ev += [evidence(u, check.aim) for u in aim_units if id(u) not in seen]
     return _finding(rule, message, ev)
+
+
+def run_cooccurs(rule: Rule, check: CooccursCheck, results: dict[str, ConceptResult], label: dict[str, str]) -> Finding | None:
+    if not (results[check.when].present and results[check.also].present):
+        return None
+    when_units, also_units = results[check.when].units(), results[check.also].units()
+    message = (
+        f"{label[check.when].capitalize()} is proposed{_pages(when_units)}, "
+        f"with {label[check.also]}{_pages(also_units)}. {rule.message}"
+    )
+    seen = {id(u) for u in also_units}
+    ev = [evidence(u, check.also) for u in also_units] + [evidence(u, check.when) for u in when_units if id(u) not in seen]
+    return _finding(rule, message, ev)
+
+
+def run_priced_only(rule: Rule, check: PricedOnlyCheck, results: dict[str, ConceptResult], units: list[Unit], label: dict[str, str]) -> Finding | None:
+    """Price lines = rows of tables with amounts, and sentences in a pricing section."""
+    if not results[check.when].present:
+        return None
+    cid = check.costs
+    heading_label, money_label = f"{cid}.{check.heading}", f"{cid}.{check.money}"
+    price_sections = {u.text.strip() for u in units if u.is_heading and u.hits.get(heading_label)}
+
+    def is_price_line(u: Unit) -> bool:
+        if u.is_heading:
+            return False
+        if any(h in price_sections for h in u.section):
+            return True
+        header = u.header_row.hits if u.header_row is not None else {}
+        return u.table is not None and bool(u.hits.get(money_label) or header.get(money_label) or header.get(heading_label))
+
+    lines = [u for u in units if is_price_line(u)]
+    priced = {g for u in lines for g in check.priced + check.unpriced if u.hits.get(f"{cid}.{g}")}
+    if not (priced & set(check.priced)) or priced & set(check.unpriced):
+        return None
+    shown = [u for u in lines if any(u.hits.get(f"{cid}.{g}") for g in check.priced)]
+    missing = ", ".join(g.replace("_", " ") for g in check.unpriced)
+    message = f"The price{_pages(shown)} covers {', '.join(sorted(priced))} but nothing for {missing}. {rule.message}"
+    return _finding(rule, message, [evidence(u, "price") for u in shown])
 
 
 def _finding(rule: Rule, message: str, ev: list[Evidence]) -> Finding:
@@ -148,5 +187,9 @@ def run_rule(rule: Rule, results, units, label) -> Finding | None:
     check = rule.check
     if isinstance(check, AbsenceCheck):
         return run_absence(rule, check, results, label)
+    if isinstance(check, CooccursCheck):
+        return run_cooccurs(rule, check, results, label)
+    if isinstance(check, PricedOnlyCheck):
+        return run_priced_only(rule, check, results, units, label)
     return run_purpose(rule, check, results, units, label)
 

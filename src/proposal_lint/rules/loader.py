@@ -117,7 +117,12 @@ def load_ruleset(extra_dirs: Sequence[Path] = ()) -> RuleSet:
             sources[rule.id] = path
     for rule in rules:
         check = rule.check
-        names = [check.when] + ([check.missing] if check.type == "absence" else [check.aim, check.versus])
+        names = [check.when] + {
+            "absence": lambda: [check.missing],
+            "purpose": lambda: [check.aim, check.versus],
+            "cooccurs": lambda: [check.also],
+            "priced_only": lambda: [check.costs],
+        }[check.type]()
         for name in names:
             cid, _, group = name.partition(".")
             if cid in concepts and group and group not in concepts[cid].terms:

@@ -174,7 +174,31 @@ class PurposeCheck(_Strict):
     near_only: list[str] = []
 
 
-Check = Annotated[Union[AbsenceCheck, PurposeCheck], Field(discriminator="type")]
+class CooccursCheck(_Strict):
+    """Fires when `when` and `also` are both present in the document."""
+
+    type: Literal["cooccurs"]
+    when: str
+    also: str
+
+
+class PricedOnlyCheck(_Strict):
+    """Fires when `when` is present and the price covers `priced` items but none of `unpriced`.
+
+    `costs` is a mention concept whose helper groups name price sections
+    (`heading`) and amounts (`money`); the other groups are kinds of work.
+    """
+
+    type: Literal["priced_only"]
+    when: str
+    costs: str
+    heading: str
+    money: str
+    priced: list[str] = Field(min_length=1)
+    unpriced: list[str] = Field(min_length=1)
+
+
+Check = Annotated[Union[AbsenceCheck, PurposeCheck, CooccursCheck, PricedOnlyCheck], Field(discriminator="type")]
 
 
 class Examples(_Strict):
