@@ -402,6 +402,9 @@ def main() -> None:
 from proposal_lint.commands.evaluate import eval_command  # noqa: E402
 
 cli.add_command(eval_command)
+from proposal_lint.commands.watch import watch_command  # noqa: E402
+
+cli.add_command(watch_command)
 from proposal_lint.commands.rules import explain_command, rules_command  # noqa: E402
 
 cli.add_command(rules_command)
