@@ -99,10 +99,16 @@ def summary_table(results) -> Table:
 def summary_line(results) -> str:
     s = summarize(results)
     parts = []
-    if s["findings"]:
-        parts.append(f"{_plural(s['findings'], 'finding')} in {_plural(s['files_with_findings'], 'file')}")
+    # waived findings are shown but no longer count
+    open_ = sum(len(active(r.findings)) for r in results)
+    with_open = sum(1 for r in results if active(r.findings))
+    n_waived = sum(len(waived(r.findings)) for r in results)
+    if open_:
+        parts.append(f"{_plural(open_, 'finding')} in {_plural(with_open, 'file')}")
     else:
         parts.append("no findings")
+    if n_waived:
+        parts.append(f"{n_waived} waived")
     if s["unreadable"]:
         parts.append(f"{s['unreadable']} unreadable")
     if s["internal_errors"]:
