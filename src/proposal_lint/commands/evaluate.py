@@ -16,10 +16,11 @@ from proposal_lint.cli import common_options
     show_default=True,
     help="Which renderings of each labelled document to lint (comma-separated: pdf, docx, source).",
 )
+@click.option("--rules", "rule_list", default="", help="Score only these rules (comma-separated ids); default: all.")
 @click.option("--min-f1", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Exit 1 if any rule's F1 is lower.")
 @click.option("--min-verdict-accuracy", type=click.FloatRange(0, 1), default=0.0, show_default=True, help="Exit 1 if verdict accuracy is lower.")
 @common_options
-def eval_command(target, formats, min_f1, min_verdict_accuracy, debug, quiet, no_color):
+def eval_command(target, formats, rule_list, min_f1, min_verdict_accuracy, debug, quiet, no_color):
     """Per-rule precision, recall and F1 and verdict accuracy against a labels file.
 
     DIR_OR_LABELS is a labels.yaml, or a folder holding one (default:
@@ -34,7 +35,8 @@ def eval_command(target, formats, min_f1, min_verdict_accuracy, debug, quiet, no
     if unknown:
         raise click.UsageError(f"unknown format(s) for --formats: {', '.join(sorted(unknown))}")
     try:
-        report = evaluate(Path(target), formats=wanted)
+        rule_ids = {r.strip().upper() for r in rule_list.split(",") if r.strip()} or None
+        report = evaluate(Path(target), formats=wanted, rule_ids=rule_ids)
     except LabelsError as exc:
         raise click.UsageError(str(exc)) from None
     if not report.cases:

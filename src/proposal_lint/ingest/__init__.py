@@ -87,7 +87,7 @@ def load_document(path: str | Path, *, password: str | None = None, limits: Limi
     if size > limits.max_file_bytes:
         raise IngestError(
             "too-large",
-            f"file is {size / 1e6:.1f} MB, above the {limits.max_file_bytes / 1e6:.0f} MB limit "
+            f"file is {size / 2**20:.1f} MB, above the {limits.max_file_bytes / 2**20:.0f} MB limit "
             "(raise it with --max-file-size)",
         )
     try:
