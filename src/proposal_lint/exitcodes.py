@@ -10,6 +10,7 @@ FINDINGS = 1  # at least one finding (0 instead with --exit-zero)
 USAGE_ERROR = 2  # bad option or argument, bad rules folder
 INTERNAL_ERROR = 2  # a bug in proposal-lint; the message says so
 UNREADABLE = 3  # at least one input could not be read (missing, encrypted, corrupt, timeout...)
+DELIVERY_FAILED = 4  # a report could not be attached to a ticket (attach, check --attach)
 INTERRUPTED = 130  # Ctrl-C
 
 HELP_LINES = (
@@ -17,4 +18,5 @@ HELP_LINES = (
     "1  findings (0 with --exit-zero)",
     "2  usage error, or an internal error (a bug: never 1)",
     "3  at least one input could not be read (wins over 1)",
+    "4  a report could not be attached to a ticket (wins over 1 and 3)",
 )
