@@ -231,10 +231,11 @@ def runner():
 def _break_linter(monkeypatch):
     from proposal_lint import lint
 
-    def boom(self, docs):
+    def boom(self, *args, **kwargs):
         raise RuntimeError("engine exploded")
 
     monkeypatch.setattr(lint.Linter, "lint", boom)
+    monkeypatch.setattr(lint.Linter, "lint_one", boom)  # check lints one document at a time
 
 
 def test_engine_crash_is_exit_2_not_1(monkeypatch, runner, text_file):
