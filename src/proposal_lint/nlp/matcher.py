@@ -63,7 +63,10 @@ class TokenMatcher:
     def add(self, label: str, patterns: list[list[dict]]) -> None:
         for pattern in patterns:
             steps = tuple(_step(s) for s in pattern)
-            entry = (label, steps)
+            # Words the text must contain somewhere for the pattern to match at
+            # all: a cheap set test before trying it position by position.
+            required = tuple(s.values for s in steps if s.min and s.kind in (NORM, LOWER))
+            entry = (label, steps, required)
             # Index on every step that can be the first token matched.
             for step in steps:
                 if step.kind == NORM:
@@ -84,14 +87,22 @@ class TokenMatcher:
         out: dict[tuple[str, int], int] = {}
         n = len(norms)
         by_norm, by_lower, by_num = self._by_norm, self._by_lower, self._by_num
+        words: set[str] | None = None
         for i in range(n):
             c1, c2 = by_norm.get(norms[i]), by_lower.get(lowers[i])
             if not (c1 or c2 or nums[i]):
                 continue
-            for label, steps in (c1 or []) + (c2 or []) + (by_num if nums[i] else []):
+            for label, steps, required in (c1 or []) + (c2 or []) + (by_num if nums[i] else []):
                 # Most cue words are one token long, and the index already
                 # checked that token.
-                end = i + 1 if len(steps) == 1 and steps[0].min == 1 else _longest(steps, norms, lowers, nums, i, n)
+                if len(steps) == 1 and steps[0].min == 1:
+                    end = i + 1
+                else:
+                    if words is None:
+                        words = set(norms) | set(lowers)
+                    if any(values.isdisjoint(words) for values in required):
+                        continue
+                    end = _longest(steps, norms, lowers, nums, i, n)
                 if end is not None and end > out.get((label, i), i):
                     out[(label, i)] = end
         return [(label, start, end) for (label, start), end in out.items()]

@@ -20,7 +20,7 @@ from proposal_lint.nlp.pipeline import token_arrays
 CELL_SEP = " | "
 
 
-@dataclass
+@dataclass(eq=False)  # identity: units are compared and looked up by object
 class Unit:
     span: Span  # the tokens of this unit
     blocks: list[Block]  # the block (or the table row's cells) it comes from

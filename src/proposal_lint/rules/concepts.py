@@ -195,7 +195,8 @@ class ConceptEvaluator:
                 res.discounted.extend((h, f"framing only ({blocked_by.split('.')[-1].replace('_', ' ')})") for h in weak_hits)
             else:
                 res.counted.extend(weak_hits)
-                res.counted.sort(key=lambda h: (units.index(h.unit), h.start))
+                order = {id(u): i for i, u in enumerate(units)}
+                res.counted.sort(key=lambda h: (order[id(h.unit)], h.start))
         return res
 
     def _cooccurrence(self, c: CooccurrenceConcept, units: list[Unit]) -> ConceptResult:
