@@ -235,9 +235,10 @@ def _report_error(path: str, code: str, message: str) -> None:
 )
 @click.option("--exit-zero", is_flag=True, help="Exit 0 even with findings (unreadable inputs still exit 3).")
 @click.option("--extract", "extract_only", is_flag=True, help="Print the extracted text instead (same as the extract command).")
+@click.option("--attach", metavar="TICKET", help="Also attach the reports to a ticket: redmine:1234, jira:PROC-42... (see `attach --help`).")
 @common_options
 @config_options()
-def check(inputs, fmt, output, output_dir, password, max_file_size, timeout, rules_dirs, exit_zero, extract_only, settings_flags, debug, quiet, no_color):
+def check(inputs, fmt, output, output_dir, password, max_file_size, timeout, rules_dirs, exit_zero, extract_only, attach, settings_flags, debug, quiet, no_color):
     """Lint proposals. Folders are searched for .pdf, .docx, .txt and .md files."""
     if extract_only:
         if len(inputs) != 1:
@@ -331,6 +332,13 @@ def check(inputs, fmt, output, output_dir, password, max_file_size, timeout, rul
         )
         _write(render(formats[0], results, options), output)
 
+    if attach:  # --attach TICKET (tickets/): a failed delivery exits 4; an internal error still exits 2
+        from proposal_lint.commands.attach import attach_after_check
+
+        delivered = attach_after_check(attach, results, debug=debug, quiet=quiet, rules=rules)
+        if not delivered and exit_code(results, settings.fail_on, exit_zero) != exitcodes.INTERNAL_ERROR:
+            return exitcodes.DELIVERY_FAILED
+
     return exit_code(results, settings.fail_on, exit_zero)
 
 
@@ -402,6 +410,9 @@ def main() -> None:
 from proposal_lint.commands.evaluate import eval_command  # noqa: E402
 
 cli.add_command(eval_command)
+from proposal_lint.commands.attach import attach_command  # noqa: E402
+
+cli.add_command(attach_command)
 from proposal_lint.commands.watch import watch_command  # noqa: E402
 
 cli.add_command(watch_command)
