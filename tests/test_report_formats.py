@@ -342,3 +342,49 @@ def test_browser_print_layout_keeps_the_verdict(browser, reports):
         assert "p. 1" in page.locator("blockquote footer").first.inner_text()
     finally:
         context.close()
+
+
+# ---- text: summary table and progress bar ---------------------------------------
+
+
+def test_progress_bar_only_when_stderr_is_a_terminal(reports, tmp_path):
+    """On a pseudo-terminal stderr shows a (transient) bar; to a pipe nothing but messages."""
+    import pty
+    import subprocess
+    import sys
+
+    assert "Reading" not in reports["run"].stderr and "\x1b[" not in reports["run"].stderr  # a pipe: silent
+
+    files = []
+    for name in ("a.txt", "b.txt"):
+        p = tmp_path / name
+        p.write_text("Meeting notes\n\nThe office move is planned for March.\n", encoding="utf-8")
+        files.append(p)
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "proposal_lint", *map(str, files)],
+        stdout=subprocess.PIPE, stderr=slave, stdin=subprocess.DEVNULL,
+        env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "", "COLUMNS": "80"},
+    )
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    stdout = proc.stdout.read().decode("utf-8")
+    proc.wait(timeout=120)
+    os.close(master)
+    stderr = b"".join(chunks).decode("utf-8", "replace")
+    assert proc.returncode == 0, stderr
+    assert "Linting" in stderr and "/5" in stderr  # 2 files read + rules + 2 linted
+    # stdout (a pipe) has the report, no bar, and the summary table for several files
+    assert "Linting" not in stdout and "\x1b[" not in stdout
+    table = stdout.split("file ", 1)[1]  # long temporary paths fold inside the file column
+    assert "verdict" in table and "waived" in table and table.count("no-fine-tuning") == 2
+    assert stdout.rstrip().splitlines()[-1] == "2 files: no findings"
+    assert max(len(line) for line in stdout.splitlines()) <= 80

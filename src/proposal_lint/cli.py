@@ -276,7 +276,7 @@ def check(inputs, fmt, output, output_dir, password, max_file_size, timeout, rul
     slots: list = []  # Document or DocumentResult (error), in input order
     with Extractor(password=password, limits=_limits(max_file_size, timeout), debug=debug) as extractor:
         for path in files:
-            progress.show(f"Reading {path}")
+            progress.show("Reading", path)
             try:
                 slots.append(extractor.extract(path))
             except ExtractorCrash as exc:
@@ -299,7 +299,7 @@ def check(inputs, fmt, output, output_dir, password, max_file_size, timeout, rul
     progress.advance()
     results = []
     for path, slot in zip(files, slots):
-        progress.show(f"Linting {path}")
+        progress.show("Linting", path)
         progress.advance()
         if isinstance(slot, DocumentResult):
             results.append(slot)

@@ -54,10 +54,10 @@ class Progress:
         if self._bar is not None:
             self._bar.stop()
 
-    def show(self, description: str) -> None:
-        """What is being done now (a file name)."""
+    def show(self, action: str, path: str | None = None) -> None:
+        """What is being done now: `Reading …/quotes/acme.pdf`."""
         if self._bar is not None:
-            self._bar.update(self._task, description=_short(description))
+            self._bar.update(self._task, description=f"{action} {_short(path)}" if path else action)
             self._bar.refresh()
 
     def advance(self) -> None:
@@ -66,6 +66,6 @@ class Progress:
             self._bar.refresh()
 
 
-def _short(text: str, limit: int = 40) -> str:
+def _short(text: str, limit: int = 32) -> str:
     text = text.replace(os.sep, "/")
     return text if len(text) <= limit else "\u2026" + text[-(limit - 1):]
