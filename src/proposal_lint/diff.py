@@ -71,7 +71,7 @@ class RevisionDiff(BaseModel):
     verdict: VerdictChange
     resolved: list[Finding] = Field(default_factory=list)
     open: list[OpenFinding] = Field(default_factory=list)
-    new_findings: list[Finding] = Field(default_factory=list, serialization_alias="new")
+    new_findings: list[Finding] = Field(default_factory=list)
 
     def summary(self) -> dict:
         return {"resolved": len(self.resolved), "open": len(self.open), "new": len(self.new_findings)}
@@ -141,7 +141,7 @@ def diff_results(old: DocumentResult, new: DocumentResult) -> RevisionDiff:
 def to_dict(d: RevisionDiff) -> dict:
     from proposal_lint import __version__
 
-    data = d.model_dump(mode="json", by_alias=True)
+    data = d.model_dump(mode="json")
     return {"tool": {"name": "proposal-lint", "version": __version__}, **data, "summary": d.summary()}
 
 
@@ -150,6 +150,13 @@ def _where(ev: Evidence) -> str:
     if ev.section:
         parts.append(f"§{ev.section}")
     return f" ({' '.join(parts)})" if parts else ""
+
+
+def _moved(old: Evidence, new: Evidence) -> bool:
+    """Another page or section (where both revisions know it: a PDF and a DOCX differ in pages anyway)."""
+    pages = old.page is not None and new.page is not None and old.page != new.page
+    sections = bool(old.section and new.section) and normalise(old.section) != normalise(new.section)
+    return pages or sections
 
 
 def _short(text: str, n: int = 110) -> str:
@@ -177,6 +184,12 @@ def render_text(d: RevisionDiff) -> str:
         q = o.quotes
         lines.append(f"  {o.rule_id} {o.severity}  {o.name}{_waived(o.new)}")
         lines.append(f"    quotes: {len(q.kept)} kept, {len(q.new)} new, {len(q.gone)} gone")
+        for p in q.kept:  # same sentence: say when it was reworded or moved
+            changes = ["reworded"] if p.similarity < 1 else []
+            if _moved(p.old, p.new):
+                changes.append(f"was{_where(p.old) or ' elsewhere'}")
+            if changes:
+                lines.append(f"    ~ \u201c{_short(p.new.quote)}\u201d{_where(p.new)}: {', '.join(changes)}")
         for ev in q.new:
             lines.append(f"    + \u201c{_short(ev.quote)}\u201d{_where(ev)}")
         for ev in q.gone:

@@ -143,7 +143,7 @@ def _plain(markdown: str, width: int = 80) -> str:
             continue
         prefix = "> " if block.startswith("> ") else ""
         body = block[len(prefix):]
-        out.append(textwrap.fill(body, width, initial_indent=prefix, subsequent_indent=prefix, break_long_words=False))
+        out.append(textwrap.fill(body, width, initial_indent=prefix, subsequent_indent=prefix, break_long_words=False, break_on_hyphens=False))
     return "\n\n".join(out).rstrip("\n") + "\n"
 
 
