@@ -152,3 +152,17 @@ def test_more_does_not_count(linter, text):
 def test_prompt_baseline_is_measured(linter, text, measured):
     _, results = linter.analyse(document_from_text(text))
     assert results["prompt_baseline"].present is measured
+
+
+CREDENTIALS = [
+    "# About us\n\nOur team has fine-tuned more than 40 models for banks and insurers.\n\n# Our plan\n\nWe write a system prompt with worked examples.\n",
+    "# Approach\n\nOur services include fine-tuning, RAG and agent development; for you we recommend a prompt with retrieval.\n",
+    "# Case studies\n\nFor a logistics client we trained LoRA adapters on 30,000 shipment e-mails.\n\n# Proposal\n\nWe will configure retrieval over your manuals.\n",
+    "# Team\n\nDr. Lena Ortiz has ten years of experience fine-tuning language models.\n",
+]
+
+
+@pytest.mark.parametrize("text", CREDENTIALS)
+def test_vendor_credentials_are_not_the_plan(linter, text):
+    result = _fine_tuning(linter, text)
+    assert not result.present, [h.text for h in result.counted]

@@ -75,6 +75,8 @@ class Linter:
                     found.add("rejected")
                 if "context.education_heading" in labels:
                     found.add("education")
+                if "context.credentials_heading" in labels:
+                    found.add("credentials")
                 self._heading_flags[heading] = frozenset(found)
             flags |= self._heading_flags[heading]
         return flags

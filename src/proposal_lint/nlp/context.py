@@ -191,6 +191,11 @@ def definition(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
     return any(s >= end and s - end <= 2 for s in cues.starts("context.generic_verb"))
 
 
+def credentials(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
+    """The vendor's profile, case studies, team bios: work for others, not this plan."""
+    return "credentials" in cues.heading_flags or bool(cues.hits.get("context.credentials"))
+
+
 def heading(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
     # A heading names a topic ("3. Why not fine-tuning?"); the body says the plan.
     return unit.is_heading
@@ -200,6 +205,7 @@ CHECKS = {
     "heading": heading,
     "question": question,
     "requirement": requirement,
+    "credentials": credentials,
     "negated": negated,
     "contrast": contrast,
     "rejected": rejected,

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from proposal_lint.model import Severity
 
-CONTEXTS = ("negated", "contrast", "hypothetical", "question", "requirement", "rejected", "education", "definition", "heading")
+CONTEXTS = ("credentials", "negated", "contrast", "hypothetical", "question", "requirement", "rejected", "education", "definition", "heading")
 
 
 class _Strict(BaseModel):
@@ -113,6 +113,8 @@ CONTEXT_GROUPS = (
     "rejected",
     "rejected_heading",
     "education_heading",
+    "credentials_heading",
+    "credentials",
     "question",
     "requirement",
     "party",
