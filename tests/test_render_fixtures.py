@@ -20,6 +20,8 @@ FIX = ROOT / "fixtures" / "proposals"
 SRC = FIX / "src"
 SOURCES = sorted(SRC.glob("*.md"))
 CORE = {"PL001", "PL002", "PL003"}
+EXTENDED = {"PL004", "PL005", "PL006", "PL007", "PL008"}
+ALL_FINDINGS = CORE | EXTENDED
 VERDICTS = {"prompt", "rag", "fine-tune-justified", "no-fine-tuning"}
 
 
@@ -43,6 +45,11 @@ def front_matter(path: Path) -> dict:
     return meta
 
 
+def core_findings(meta: dict) -> list:
+    """The core findings (PL001-PL003) of a document's labels, in label order."""
+    return [f for f in meta["expect"]["findings"] if f in CORE]
+
+
 def ids(paths):
     return [p.stem for p in paths]
 
@@ -63,8 +70,9 @@ def test_front_matter_is_valid(path):
     assert isinstance(meta["notes"], str) and meta["notes"].strip()
     findings = meta["expect"]["findings"]
     verdict = meta["expect"]["verdict"]
-    assert isinstance(findings, list) and set(findings) <= CORE, findings
+    assert isinstance(findings, list) and set(findings) <= ALL_FINDINGS, findings
     assert len(set(findings)) == len(findings)
+    assert findings == sorted(findings), findings
     assert verdict in VERDICTS
     assert set(meta["traps"]) <= {
         "negation", "rejected-alternative", "rfp-quote", "other-tune", "rag-trained-on-docs",
@@ -76,7 +84,7 @@ def test_front_matter_is_valid(path):
 @pytest.mark.parametrize("path", SOURCES, ids=ids(SOURCES))
 def test_labels_are_consistent(path):
     meta = front_matter(path)
-    findings = set(meta["expect"]["findings"])
+    findings = set(core_findings(meta))  # the verdict follows the core rules only
     verdict = meta["expect"]["verdict"]
     if verdict in ("no-fine-tuning", "fine-tune-justified"):
         assert findings == set(), f"{path.name}: {verdict} documents cannot have core findings"
@@ -87,11 +95,14 @@ def test_labels_are_consistent(path):
         assert findings & {"PL001", "PL002"}
     if "justified" in meta["traps"]:
         assert verdict == "fine-tune-justified"
+    if verdict == "no-fine-tuning":
+        # every extended rule (PL004-PL008) applies only to a plan that fine-tunes
+        assert meta["expect"]["findings"] == [], f"{path.name}: no-fine-tuning documents have no findings at all"
 
 
 def test_at_least_half_are_hard_negatives():
     metas = [front_matter(p) for p in SOURCES]
-    negatives = [m for m in metas if m["expect"]["findings"] == []]
+    negatives = [m for m in metas if core_findings(m) == []]
     assert 2 * len(negatives) >= len(metas)
     # every hard negative carries at least one named trap
     assert all(m["traps"] for m in negatives)
