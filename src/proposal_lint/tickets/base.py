@@ -336,10 +336,10 @@ class Http:
     def request(self, method: str, url: str, *, what: str, **kwargs):
         """One request, retried on transient failures. Returns the response
         for 2xx; raises DeliveryError otherwise."""
-        from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential_jitter
+        from tenacity import RetryError, Retrying, retry_if_exception, stop_after_attempt, wait_exponential, wait_random
 
         policy = self.policy
-        expo = wait_exponential_jitter(initial=policy.backoff, max=policy.max_backoff, jitter=policy.backoff / 2)
+        expo = wait_exponential(multiplier=policy.backoff, max=policy.max_backoff) + wait_random(0, policy.backoff / 2)
 
         def retryable(exc: BaseException) -> bool:
             if not isinstance(exc, Transient):

@@ -6,8 +6,8 @@ log through the callable they are given.
 Settings: environment variables (see base.resolve_settings), and an
 optional `[tickets]` table (a mapping: `formats`, `attempts`, `backoff`,
 `timeout`, and per system `[tickets.redmine]` `url = ...`,
-`api_key_env = "VAR"`; webhooks under `[tickets.webhook.NAME]`), read from
-the TOML file named by $PROPOSAL_LINT_CONFIG or ./proposal-lint.toml.
+`api_key_env = "VAR"`; webhooks under `[tickets.webhook.NAME]`); see
+`load_config` for where it is read.
 """
 
 from __future__ import annotations
@@ -54,19 +54,33 @@ class Outcome:
 
 
 def load_config(env: Mapping[str, str] | None = None) -> dict:
-    """The `[tickets]` table of $PROPOSAL_LINT_CONFIG or ./proposal-lint.toml ({} if none)."""
+    """The `tickets` table: from $PROPOSAL_LINT_TICKETS_CONFIG (a TOML file
+    with a [tickets] table), else from the configuration file the rest of
+    proposal-lint uses (proposal-lint.toml `[tickets]` or pyproject.toml
+    `[tool.proposal-lint.tickets]`, found by config.find_config); {} if none."""
     import tomllib
 
     env = os.environ if env is None else env
-    path = env.get("PROPOSAL_LINT_CONFIG") or ("proposal-lint.toml" if Path("proposal-lint.toml").is_file() else None)
-    if not path:
-        return {}
+    explicit = env.get("PROPOSAL_LINT_TICKETS_CONFIG")
+    if explicit:
+        path = Path(explicit)
+    else:
+        from proposal_lint.config import ConfigError as FileConfigError, find_config
+
+        try:
+            path = find_config(Path.cwd())
+        except FileConfigError as exc:
+            raise ConfigError(str(exc)) from None
+        if path is None:
+            return {}
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
     except (OSError, tomllib.TOMLDecodeError) as exc:
         raise ConfigError(f"cannot read {path}: {exc}") from None
-    tickets = data.get("tickets") or data.get("tool", {}).get("proposal-lint", {}).get("tickets") or {}
+    if path.name == "pyproject.toml":
+        data = data.get("tool", {}).get("proposal-lint", {})
+    tickets = data.get("tickets") or {}
     if not isinstance(tickets, dict):
         raise ConfigError(f"{path}: [tickets] must be a table")
     return tickets
