@@ -97,9 +97,9 @@ def purpose_split(check: PurposeCheck, results: dict[str, ConceptResult], units:
     K, T = len(aim_doc), len(versus_doc)
     # Mostly aimed at knowledge: more fine-tuning mentions next to documents or
     # questions than next to a narrow task, backed by the use case itself
-    # somewhere ("answers staff questions") or by several such mentions; on a
-    # tie, the document's use case decides.
-    fires = (len(k_near) > len(t_near) and (K >= 1 or len(k_near) >= 2)) or (
+    # somewhere ("answers staff questions"), by several such mentions, or by
+    # the absence of any narrow task; on a tie, the document's use case decides.
+    fires = (len(k_near) > len(t_near) and (K >= 1 or len(k_near) >= 2 or T == 0)) or (
         len(k_near) == len(t_near) and K > T and K >= 2
     )
     aim_units = [v for u in k_near for v in near(u) if id(v) in aim_all]
