@@ -52,7 +52,9 @@ class DefaultGroup(click.Group):
 
 
 def _error(msg: str) -> None:
-    click.echo(f"proposal-lint: {msg}", err=True)
+    # file=sys.stderr rather than err=True: while the progress bar runs, sys.stderr
+    # is rich's proxy, which prints the message above the bar instead of through it.
+    click.echo(f"proposal-lint: {msg}", file=sys.stderr)
 
 
 def common_options(f):
@@ -207,7 +209,7 @@ def _write_reports(results, formats, output_dir: str, options, quiet: bool) -> N
 
 
 def _report_error(path: str, code: str, message: str) -> None:
-    click.echo(f"{path}: error[{code}]: {message}", err=True)
+    click.echo(f"{path}: error[{code}]: {message}", file=sys.stderr)  # see _error
 
 
 @cli.command(epilog=EPILOG)
