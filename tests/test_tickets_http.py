@@ -441,3 +441,37 @@ def test_secrets_never_in_errors_even_when_the_server_echoes_them(httpserver, tm
     assert r.returncode == exitcodes.DELIVERY_FAILED
     assert TOKEN not in r.stdout + r.stderr and auth_b64 not in r.stdout + r.stderr
     assert "proposal-lint: debug:" in r.stderr  # --debug did say more
+
+
+def test_watch_hook_attaches_by_file_name_pattern(httpserver, tmp_path, reports, monkeypatch):
+    import types
+
+    from proposal_lint.tickets.deliver import DeliveryFailed, watch_hook
+
+    html, js = reports
+    src = tmp_path / "done" / "PROC-42 vendor quote.pdf"
+    src.parent.mkdir()
+    src.write_bytes(b"%PDF-1.7")
+    for k, v in base_env(httpserver, tmp_path, "jira", email="b@example.com", api_token=TOKEN).items():
+        monkeypatch.setenv(k, v)
+    monkeypatch.setenv("PROPOSAL_LINT_TICKETS_CONFIG", str(tmp_path / "none.toml"))
+    (tmp_path / "none.toml").write_text("")
+    jira_issue(httpserver)
+    httpserver.expect_request("/rest/api/3/issue/PROC-42/attachments", method="POST").respond_with_json([{"id": "1"}])
+    httpserver.expect_request("/rest/api/3/issue/PROC-42/comment", method="POST").respond_with_json({}, status=201)
+    hook = watch_hook(r"^(?P<key>[A-Z]+-\d+) ", "jira:{key}")
+    report_set = types.SimpleNamespace(name=src.name, source=src, reports={"html": html, "json": js, "sarif": js})
+    hook(report_set)
+    assert len(sent(httpserver, "POST")) == 3  # two files, one comment
+
+    other = types.SimpleNamespace(name="no ticket.pdf", source=tmp_path / "no ticket.pdf", reports={"json": js})
+    hook(other)  # no ticket in the name: nothing sent
+    assert len(sent(httpserver, "POST")) == 3
+
+    httpserver.clear_all_handlers()
+    jira_issue(httpserver)
+    httpserver.expect_request("/rest/api/3/issue/PROC-42/attachments", method="POST").respond_with_data("", status=403)
+    html.write_text("changed", encoding="utf-8")
+    with pytest.raises(DeliveryFailed, match="bad credentials") as exc:
+        hook(report_set)
+    assert TOKEN not in str(exc.value)

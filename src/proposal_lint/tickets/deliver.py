@@ -228,3 +228,37 @@ def retry_outbox(*, env: Mapping[str, str] | None = None, log: Callable[[str], N
                 continue
             results.append(deliver(delivery, config=config, env=env, log=log, entry=entry, transport=transport))
     return results
+
+
+class DeliveryFailed(Exception):
+    """Raised by the watcher hook so the watcher logs it (one line, no secret)."""
+
+
+def watch_hook(pattern: str | None = None, template: str | None = None, formats=None, log: Callable[[str], None] | None = None):
+    """A hook for the watched folder: `hook(report_set)` attaches the report
+    set's files to the ticket named by a sidecar `<file>.ticket` or by
+    `pattern`/`template` on the file name (see base.ticket_for_file), and
+    first retries the outbox. Files with no ticket are left alone. A failed
+    delivery is kept in the outbox and raised as DeliveryFailed."""
+    from proposal_lint.tickets.base import ticket_for_file
+
+    wanted = formats or os.environ.get("PROPOSAL_LINT_ATTACH_FORMATS") or DEFAULT_FORMATS
+    if isinstance(wanted, str):
+        wanted = [w.strip() for w in wanted.split(",") if w.strip()]
+
+    def attach_tickets(report_set) -> None:
+        ref = ticket_for_file(report_set.source, pattern, template) or ticket_for_file(
+            Path(report_set.source).with_name(report_set.name), pattern, template
+        )
+        if ref is None:
+            return
+        for outcome in retry_outbox(log=log):
+            if not outcome.ok and log:
+                log(outcome.message)
+        paths = [p for fmt, p in report_set.reports.items() if fmt in wanted] or list(report_set.reports.values())
+        outcome = attach_files(ref, paths, log=log)
+        if not outcome.ok:
+            raise DeliveryFailed(outcome.message)
+
+    attach_tickets.__name__ = "attach-ticket"
+    return attach_tickets
