@@ -326,7 +326,8 @@ def check(inputs, fmt, output, output_dir, password, max_file_size, timeout, rul
     if linter is not None:
         rules = tuple(r.model_copy(update={"severity": settings.severity_of(r)}) for r in linter.rules if r.id in rule_ids)
     if output_dir:
-        _write_reports(results, formats, output_dir, ReportOptions(rules=rules, quiet=quiet), quiet)
+        # -q only silences stderr here: a per-input report file is never left empty
+        _write_reports(results, formats, output_dir, ReportOptions(rules=rules), quiet)
     else:
         width = 80 if output else min(shutil.get_terminal_size((80, 24)).columns, 100)
         options = ReportOptions(
