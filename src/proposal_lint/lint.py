@@ -46,7 +46,11 @@ class Linter:
         from proposal_lint.verdict import decide
 
         units, results = self.analyse(doc)
-        findings = [f for rule in self.ruleset.rules if (f := run_rule(rule, results, units, self.labels))]
+        fired: dict = {}
+        for rule in self.ruleset.rules:
+            if finding := run_rule(rule, results, units, self.labels, fired):
+                fired[rule.id] = finding
+        findings = list(fired.values())
         # The verdict follows every rule; selecting rules only filters what is reported.
         verdict = decide(results, findings)
         if rule_ids is not None:

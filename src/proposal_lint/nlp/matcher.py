@@ -14,7 +14,9 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-NORM, LOWER, NUM, ANY = 0, 1, 2, 3
+import re
+
+NORM, LOWER, NUM, ANY, REGEX = 0, 1, 2, 3, 4
 
 
 @dataclass(frozen=True)
@@ -24,7 +26,11 @@ class Step:
     min: int  # 0 for optional tokens and gaps
     max: int  # > 1 only for gaps
 
+    pattern: re.Pattern | None = None  # for REGEX steps, matched on the lower-case form
+
     def test(self, norms: list[str], lowers: list[str], nums: list[bool], i: int) -> bool:
+        if self.kind == REGEX:
+            return bool(self.pattern.search(lowers[i]))
         if self.kind == NORM:
             return norms[i] in self.values
         if self.kind == LOWER:
@@ -44,6 +50,8 @@ def _step(spec: dict) -> Step:
     if "NORM" in spec or "LOWER" in spec or "ORTH" in spec:
         attr = "NORM" if "NORM" in spec else "LOWER" if "LOWER" in spec else "ORTH"
         value = spec[attr]
+        if isinstance(value, dict) and "REGEX" in value:
+            return Step(REGEX, frozenset(), lo, hi, re.compile(value["REGEX"]))
         values = frozenset(value["IN"] if isinstance(value, dict) else [value])
         # ORTH is only used for hyphens, which have no case: LOWER is the same.
         return Step(NORM if attr == "NORM" else LOWER, values, lo, hi)
@@ -75,7 +83,7 @@ class TokenMatcher:
                 elif step.kind == LOWER:
                     for v in step.values:
                         self._by_lower[v].append(entry)
-                elif step.kind == NUM:
+                elif step.kind in (NUM, REGEX):  # tried wherever a number is
                     self._by_num.append(entry)
                 else:
                     raise ValueError(f"{label}: a pattern cannot start with a wildcard")

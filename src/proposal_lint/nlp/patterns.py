@@ -8,6 +8,7 @@ A phrase is written like the text it should catch, one word per token:
     llm|llms|hand-labelled    alternatives for one word
     =was|=were                exact lower-case forms (no lemmatising: keeps tense)
     <num>                     a number (81, 0.92, 12,000)
+    <small>                   a whole number below 1,000 (written without separators)
     ?custom                   an optional word
 
 Hyphens inside a word are optional in the text, so "fine-tune" also meets
@@ -23,6 +24,7 @@ import re
 _HYPHENS = ["-", "‐", "‑", "–"]
 _GAP = re.compile(r"^\*(\d*)$")
 _MAX_BRANCHES = 64
+SMALL_NUMBER = r"^[1-9][0-9]{0,2}$"  # 1..999: "120 adverts a month"
 
 
 class PatternError(ValueError):
@@ -50,6 +52,9 @@ def _word_specs(word: str, phrase: str) -> list[list[dict]]:
     for alt in alts:
         if alt == "<num>":
             branches.append([{"LIKE_NUM": True}])
+            continue
+        if alt == "<small>":
+            branches.append([{"LOWER": {"REGEX": SMALL_NUMBER}}])
             continue
         toks = [t.text for t in tokenizer(alt)]
         if len(toks) == 1:

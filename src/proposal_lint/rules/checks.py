@@ -131,16 +131,19 @@ def run_purpose(rule: Rule, check: PurposeCheck, results: dict[str, ConceptResul
     return _finding(rule, message, ev)
 
 
-def run_cooccurs(rule: Rule, check: CooccursCheck, results: dict[str, ConceptResult], label: dict[str, str]) -> Finding | None:
-    if not (results[check.when].present and results[check.also].present):
+def run_cooccurs(rule: Rule, check: CooccursCheck, results: dict[str, ConceptResult], label: dict[str, str],
+                 fired: dict[str, Finding]) -> Finding | None:
+    if not results[check.when].present:
         return None
-    when_units, also_units = results[check.when].units(), results[check.also].units()
-    message = (
-        f"{label[check.when].capitalize()} is proposed{_pages(when_units)}, "
-        f"with {label[check.also]}{_pages(also_units)}. {rule.message}"
-    )
+    found = [ref for ref in check.also if ref in fired or (ref not in fired and ref.upper() != ref and _hits(results, ref))]
+    if not found:
+        return None
+    when_units = results[check.when].units()
+    also_units = [u for ref in found if ref not in fired for u in {id(h.unit): h.unit for h in _hits(results, ref)}.values()]
+    what = " and ".join(fired[ref].name.replace("-", " ") if ref in fired else label[ref.split(".")[0]] for ref in found)
+    message = f"{label[check.when].capitalize()} is proposed{_pages(when_units)}, with {what}{_pages(also_units)}. {rule.message}"
     seen = {id(u) for u in also_units}
-    ev = [evidence(u, check.also) for u in also_units] + [evidence(u, check.when) for u in when_units if id(u) not in seen]
+    ev = [evidence(u, "also") for u in also_units] + [evidence(u, check.when) for u in when_units if id(u) not in seen]
     return _finding(rule, message, ev)
 
 
@@ -183,12 +186,13 @@ def _finding(rule: Rule, message: str, ev: list[Evidence]) -> Finding:
     )
 
 
-def run_rule(rule: Rule, results, units, label) -> Finding | None:
+def run_rule(rule: Rule, results, units, label, fired: dict[str, Finding] | None = None) -> Finding | None:
+    """`fired`: findings of the rules already run on this document, by rule id."""
     check = rule.check
     if isinstance(check, AbsenceCheck):
         return run_absence(rule, check, results, label)
     if isinstance(check, CooccursCheck):
-        return run_cooccurs(rule, check, results, label)
+        return run_cooccurs(rule, check, results, label, fired or {})
     if isinstance(check, PricedOnlyCheck):
         return run_priced_only(rule, check, results, units, label)
     return run_purpose(rule, check, results, units, label)

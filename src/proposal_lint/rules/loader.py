@@ -120,10 +120,12 @@ def load_ruleset(extra_dirs: Sequence[Path] = ()) -> RuleSet:
         names = [check.when] + {
             "absence": lambda: [check.missing],
             "purpose": lambda: [check.aim, check.versus],
-            "cooccurs": lambda: [check.also],
+            "cooccurs": lambda: list(check.also),
             "priced_only": lambda: [check.costs],
         }[check.type]()
         for name in names:
+            if name in sources and name.upper() == name:  # a rule id (cooccurs)
+                continue
             cid, _, group = name.partition(".")
             if cid in concepts and group and group not in concepts[cid].terms:
                 raise RuleLoadError(f"{sources[rule.id]}: field 'check': concept '{cid}' has no term group '{group}'")

@@ -177,11 +177,17 @@ class PurposeCheck(_Strict):
 
 
 class CooccursCheck(_Strict):
-    """Fires when `when` and `also` are both present in the document."""
+    """Fires when `when` and any of `also` are present: a concept, a "concept.group",
+    or the id of a rule that fired on the document (rules run in id order)."""
 
     type: Literal["cooccurs"]
     when: str
-    also: str
+    also: list[str] = Field(min_length=1)
+
+    @field_validator("also", mode="before")
+    @classmethod
+    def _one_or_many(cls, v):
+        return [v] if isinstance(v, str) else v
 
 
 class PricedOnlyCheck(_Strict):
