@@ -475,3 +475,22 @@ def test_watch_hook_attaches_by_file_name_pattern(httpserver, tmp_path, reports,
     with pytest.raises(DeliveryFailed, match="bad credentials") as exc:
         hook(report_set)
     assert TOKEN not in str(exc.value)
+
+
+def test_check_attach_failure_exits_4_after_printing_the_report(tmp_path, text_file):
+    server = HTTPServer(host="127.0.0.1", port=0)
+    server.start()
+    port = server.port
+    server.stop()
+    env = {
+        "PROPOSAL_LINT_GITHUB_URL": f"http://127.0.0.1:{port}",
+        "PROPOSAL_LINT_GITHUB_TOKEN": TOKEN,
+        "PROPOSAL_LINT_OUTBOX": str(tmp_path / "outbox"),
+        "PROPOSAL_LINT_HTTP_ATTEMPTS": "1",
+    }
+    r = run_cli("check", "--format", "json", "--attach", "github:acme/buying#7", text_file, env=env)
+    assert r.returncode == exitcodes.DELIVERY_FAILED, r.stderr
+    assert r.json()["documents"][0]["verdict"]["recommendation"] == "no-fine-tuning"
+    assert "github:acme/buying#7: ticket system unavailable" in r.stderr and TOKEN not in r.stderr
+    [entry] = outbox.entries(tmp_path / "outbox")
+    assert sorted(p.name for p in (entry / "files").iterdir()) == ["00-notes.proposal-lint.html", "01-notes.proposal-lint.json"]
