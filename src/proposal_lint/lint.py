@@ -69,7 +69,7 @@ class Linter:
     def _flags_for(self, section: list[str]) -> set[str]:
         """"rejected" / "education" when any heading on the path says so."""
         flags: set[str] = set()
-        for heading in section:
+        for depth, heading in enumerate(section, start=1):
             if heading not in self._heading_flags:
                 from proposal_lint.nlp.pipeline import token_arrays
 
@@ -81,8 +81,13 @@ class Linter:
                     found.add("education")
                 if "context.credentials_heading" in labels:
                     found.add("credentials")
+                if "context.price_heading" in labels:
+                    found.add("price")
                 self._heading_flags[heading] = frozenset(found)
-            flags |= self._heading_flags[heading]
+            found = self._heading_flags[heading]
+            # A price section is the innermost one ("8. Fees"), not a document
+            # titled "Quote Q-117" whose every line would then be a price line.
+            flags |= found if depth == len(section) else found - {"price"}
         return flags
 
 

@@ -43,6 +43,11 @@ def _lemma_table() -> _LemmaTable:
 def get_nlp() -> Language:
     """Build the pipeline once per process."""
     nlp = spacy.blank("en")
+    # Abbreviations common in proposals, kept whole so that the sentencizer does
+    # not end a sentence at "approx." or "incl.".
+    for abbr in ("approx.", "appx.", "ca.", "incl.", "excl.", "est.", "no.", "nr.", "vs.", "resp.", "max.", "min.", "avg.", "wk.", "mo.", "yr.", "p.a.", "e.g.", "i.e.", "etc.", "cf.", "fig.", "sec.", "approx"):
+        for form in {abbr, abbr.capitalize()}:
+            nlp.tokenizer.add_special_case(form, [{"ORTH": form}])
     nlp.add_pipe("sentencizer")
     # Long proposals are processed block by block; this only guards odd inputs.
     nlp.max_length = 5_000_000

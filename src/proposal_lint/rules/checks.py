@@ -152,16 +152,14 @@ def run_priced_only(rule: Rule, check: PricedOnlyCheck, results: dict[str, Conce
     if not results[check.when].present:
         return None
     cid = check.costs
-    heading_label, money_label = f"{cid}.{check.heading}", f"{cid}.{check.money}"
-    price_sections = {u.text.strip() for u in units if u.is_heading and u.hits.get(heading_label)}
+    money_label = f"{cid}.{check.money}"
 
     def is_price_line(u: Unit) -> bool:
         if u.is_heading:
             return False
-        if any(h in price_sections for h in u.section):
+        if "price" in u.heading_flags:
             return True
-        header = u.header_row.hits if u.header_row is not None else {}
-        return u.table is not None and bool(u.hits.get(money_label) or header.get(money_label) or header.get(heading_label))
+        return u.table is not None and bool(u.hits.get(money_label))
 
     lines = [u for u in units if is_price_line(u)]
     priced = {g for u in lines for g in check.priced + check.unpriced if u.hits.get(f"{cid}.{g}")}

@@ -69,7 +69,12 @@ def compiled_patterns(ruleset: RuleSet) -> dict[str, list[list[dict]]]:
     return out
 
 
-HEADING_CUES = ("context.rejected_heading", "context.education_heading", "context.credentials_heading")
+HEADING_CUES = (
+    "context.rejected_heading",
+    "context.education_heading",
+    "context.credentials_heading",
+    "context.price_heading",
+)
 
 
 def build_matchers(ruleset: RuleSet) -> tuple[TokenMatcher, TokenMatcher, TokenMatcher]:

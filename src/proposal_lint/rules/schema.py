@@ -114,6 +114,7 @@ CONTEXT_GROUPS = (
     "rejected_heading",
     "education_heading",
     "credentials_heading",
+    "price_heading",
     "credentials",
     "question",
     "requirement",
@@ -193,14 +194,14 @@ class CooccursCheck(_Strict):
 class PricedOnlyCheck(_Strict):
     """Fires when `when` is present and the price covers `priced` items but none of `unpriced`.
 
-    `costs` is a mention concept whose helper groups name price sections
-    (`heading`) and amounts (`money`); the other groups are kinds of work.
+    Price lines are the units of sections whose heading names a price
+    (context cue group `price_heading`) and the rows of tables that carry an
+    amount (`costs`' helper group `money`); the other groups are kinds of work.
     """
 
     type: Literal["priced_only"]
     when: str
     costs: str
-    heading: str
     money: str
     priced: list[str] = Field(min_length=1)
     unpriced: list[str] = Field(min_length=1)
