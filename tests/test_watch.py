@@ -301,6 +301,28 @@ def test_sigterm_finishes_current_file_and_hands_back_the_rest(tmp_path, watcher
     assert not w2.events("duplicate")
 
 
+def test_a_file_over_the_time_limit_fails_and_the_watcher_goes_on(tmp_path, watchers, cli):
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    w = watchers(inbox, tmp_path / "timeout.log", "--format", "json", "--timeout", "1", workers=1)
+    w.wait_for("ready", lambda: w.events("ready"))
+    # one watcher per inbox: a second one is a usage error, and touches nothing
+    second = cli("watch", inbox, timeout=60)
+    assert second.returncode == 2 and "already" in second.stderr
+    # 2 MB of prose: reading is quick, linting takes far longer than a second,
+    # so the parent has to kill the worker (the path a hung PDF parser takes)
+    sentence = "We will fine-tune a model on your documents and compare it with a prompt baseline. "
+    staged = tmp_path / "slow.md"
+    staged.write_text("\n\n".join(sentence * 8 for _ in range(3000)))
+    os.rename(staged, inbox / "slow.md")
+    failed = w.wait_for("timeout", lambda: w.events("failed"))[0]
+    assert failed["code"] == "timeout"
+    assert "took longer than 1 s" in (inbox / "failed" / "slow.md.error.txt").read_text()
+    replaced = w.wait_for("a fresh worker", lambda: w.events("ready")[1:])
+    assert replaced[0]["worker"] == 0
+    assert w.stop() == 0
+
+
 # ---- in-process: the rules and the journal ------------------------------------------------
 
 

@@ -318,7 +318,10 @@ class Watcher:
             w.ready = True
             w.load_s = msg[1]
             self._init_failures = 0
-            if not self._announced_ready and all(x.ready for x in self.workers):
+            if self._announced_ready:  # a replacement for a killed or crashed worker
+                self.log("ready", f"worker {w.ident} replaced (rules engine loaded in {w.load_s:.1f} s)",
+                         worker=w.ident, load_seconds=[round(w.load_s, 3)])
+            elif all(x.ready for x in self.workers):
                 self._announced_ready = True
                 loads = ", ".join(f"{x.load_s:.1f}" for x in self.workers)
                 self.log("ready", f"{len(self.workers)} worker(s) ready (rules engine loaded in {loads} s)",
