@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, SHARED, run_cli
+from test_report_golden import golden_rules
 from proposal_lint.model import DocumentResult, Suppression
 from proposal_lint.report import FORMATS, ReportOptions, render
 from proposal_lint.report.output import EXTENSIONS, report_stems, write_atomic
@@ -169,7 +170,7 @@ def test_sarif_unreadable_input_is_a_notification(reports):
 def test_sarif_waived_finding_is_an_external_suppression():
     report = json.loads((REPO_ROOT / "tests" / "golden" / "results.json").read_text(encoding="utf-8"))
     results = [DocumentResult.model_validate(d) for d in report["documents"]]
-    sarif = json.loads(render("sarif", results))
+    sarif = json.loads(render("sarif", results, ReportOptions(rules=golden_rules())))
     _assert_valid_sarif(sarif)
     waived = [r for r in sarif["runs"][0]["results"] if "suppressions" in r]
     assert [r["ruleId"] for r in waived] == ["PL002"]
@@ -185,7 +186,8 @@ def test_sarif_fingerprints_are_stable_across_runs_and_moved_pages():
     for f in moved.findings:
         for ev in f.evidence:
             ev.page = (ev.page or 0) + 3
-    fps = lambda res: [x["partialFingerprints"] for x in json.loads(render("sarif", [res]))["runs"][0]["results"]]
+    options = ReportOptions(rules=golden_rules())
+    fps = lambda res: [x["partialFingerprints"] for x in json.loads(render("sarif", [res], options))["runs"][0]["results"]]
     assert fps(r) == fps(moved)
 
 
