@@ -79,7 +79,12 @@ class Linter:
                     found.add("rejected")
                 if "context.education_heading" in labels:
                     found.add("education")
-                if "context.credentials_heading" in labels:
+                words = heading.lower().replace(".", " ").split()
+                words = [w for w in words if w.isalpha()]
+                if "context.credentials_heading" in labels or (
+                    # "About Summit Ridge" (not "About this proposal")
+                    words[:1] == ["about"] and words[1:2] not in (["this"], ["the"], ["your"], ["you"])
+                ):
                     found.add("credentials")
                 if "context.price_heading" in labels:
                     found.add("price")
