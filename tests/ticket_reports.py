@@ -6,7 +6,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from proposal_lint.model import DocumentResult, Evidence, Finding, Recommendation, Severity, Verdict
-from proposal_lint.report import FORMATS, render
+from proposal_lint.report import FORMATS, ReportOptions, render
+
+# No rule catalogue: the HTML report then does not load the built-in rules,
+# so these tests do not depend on the rule files (which others edit).
+OPTIONS = ReportOptions(rules=())
 
 
 def sample_results() -> list[DocumentResult]:
@@ -37,7 +41,7 @@ def write_reports(directory: Path, stem: str = "quote.proposal-lint") -> tuple[P
     results = sample_results()
     second = "html" if "html" in FORMATS else "text"
     html = directory / f"{stem}.{'html' if second == 'html' else 'txt'}"
-    html.write_text(render(second, results), encoding="utf-8")
+    html.write_text(render(second, results, OPTIONS), encoding="utf-8")
     js = directory / f"{stem}.json"
-    js.write_text(render("json", results), encoding="utf-8")
+    js.write_text(render("json", results, OPTIONS), encoding="utf-8")
     return html, js
