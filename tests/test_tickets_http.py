@@ -494,3 +494,13 @@ def test_check_attach_failure_exits_4_after_printing_the_report(tmp_path, text_f
     assert "github:acme/buying#7: ticket system unavailable" in r.stderr and TOKEN not in r.stderr
     [entry] = outbox.entries(tmp_path / "outbox")
     assert sorted(p.name for p in (entry / "files").iterdir()) == ["00-notes.proposal-lint.html", "01-notes.proposal-lint.json"]
+
+
+def test_an_unexpected_answer_is_a_delivery_failure_not_a_crash(httpserver, tmp_path, reports):
+    env = base_env(httpserver, tmp_path, "zendesk", email="agent@example.com", api_token=TOKEN)
+    httpserver.expect_request("/api/v2/tickets/5/comments", method="GET").respond_with_json({"comments": []})
+    httpserver.expect_request("/api/v2/uploads", method="POST").respond_with_data("<html>proxy login</html>", status=200)
+    out = attach("zendesk:5", reports, env)
+    assert out.status == "failed" and out.kind == "unavailable"
+    assert "unexpected answer from the ticket system (upload quote.proposal-lint.html: JSONDecodeError)" in out.message
+    assert out.saved is not None

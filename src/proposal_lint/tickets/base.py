@@ -548,13 +548,32 @@ def run_delivery(delivery: Delivery, connector: Connector, on_step: Callable[[De
     sent = False
     with connector.open() as http:
         connector.http = http
-        for step in connector.steps(delivery):
+        with _unexpected_answers("reading the ticket"):
+            steps = connector.steps(delivery)
+        for step in steps:
             if step.name in delivery.done:
                 connector.log(f"{step.name}: done earlier, skipped")
                 continue
-            result = step.run()
+            with _unexpected_answers(step.name):
+                result = step.run()
             delivery.done[step.name] = True if result is None else result
             sent = True
             if on_step:
                 on_step(delivery)
     return sent
+
+
+class _unexpected_answers:
+    """A 2xx answer that is not the JSON the API documents (a proxy's HTML
+    page, a changed API) is a delivery failure worth retrying, not a crash."""
+
+    def __init__(self, what: str):
+        self.what = what
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        if exc_type is not None and issubclass(exc_type, (KeyError, IndexError, TypeError, ValueError)):
+            raise DeliveryError("unavailable", f"unexpected answer from the ticket system ({self.what}: {exc_type.__name__})") from None
+        return False
