@@ -272,8 +272,10 @@ class Watcher:
                 return
         self.queue.append(item)
 
-    def _dispatch(self) -> None:
+    def _dispatch(self, filing: str | None = None) -> None:
         busy = {w.job.sha256 for w in self.workers if w.job is not None}
+        if filing:  # finished, not yet in the index: a queued copy must still wait
+            busy.add(filing)
         for w in self.workers:
             if not w.idle:
                 continue
@@ -334,6 +336,8 @@ class Watcher:
         item, w.job = w.job, None
         if item is None:
             return
+        if not self.stopping:
+            self._dispatch(filing=item.sha256)  # keep the worker busy while we file the result
         if kind == "ok":
             self._done(item, msg[1], msg[2], msg[3])
         elif kind == "error":
