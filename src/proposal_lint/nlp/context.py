@@ -82,13 +82,16 @@ def _distance(unit: Unit, start: int, end: int) -> int:
 
 # A table cell that answers "no" to the row: "Fine-tuning | Not proposed".
 _NO_ANSWERS = ("n", "no", "none", "n/a", "not proposed", "not included", "not offered", "not applicable",
-               "non-compliant", "not compliant", "out of scope", "excluded", "not recommended", "✗", "✘")
+               "non-compliant", "not compliant", "out of scope", "excluded", "not recommended", "reject",
+               "rejected", "not selected", "discarded", "not pursued", "no-go", "no go", "✗", "✘")
 
 
 def _row_says_no(unit: Unit, end: int) -> bool:
     if unit.table is None:
         return False
     cells = [c.strip().lower().rstrip(".") for c in unit.span[end:].text.split("|")[1:]]
+    # PDFs sometimes letter-space short table cells: "R ej e ct".
+    cells += [c.replace(" ", "") for c in cells if len(c) <= 20]
     return any(c in _NO_ANSWERS or c.startswith(tuple(a + sep for a in _NO_ANSWERS[1:] for sep in " ,;-–—:")) for c in cells)
 
 
