@@ -76,7 +76,7 @@ class Log:
             line = json.dumps({"ts": round(now, 3), "event": event, **fields, "message": message}, ensure_ascii=False)
         else:
             stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(now))
-            line = f"{stamp} {event:<10} {message}"
+            line = f"{stamp} {event:<11} {message}"
         try:
             self.stream.write(line + "\n")
             self.stream.flush()
@@ -191,6 +191,8 @@ class Watcher:
         files, subdirs = ib.scan(self.layout.inbox)
         self.candidates.update(files)
         for d in subdirs:
+            if self.layout.inbox / d == self.layout.report_dir:
+                continue  # --reports inside the inbox
             if d not in self._warned_dirs:
                 self._warned_dirs.add(d)
                 self.log("warning", f"{d}/: subfolders are not watched; drop files directly into the inbox", file=d)
