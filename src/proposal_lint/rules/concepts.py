@@ -232,8 +232,7 @@ class ConceptEvaluator:
             if anchor_unit is None:  # only in the table's header row
                 hit = Hit(unit, f"{c.id}.{c.anchor}", 0, 0)
             else:
-                first = _group_hits(anchor_unit, c.id, [c.anchor])[0]
-                hit = first
+                hit = _group_hits(anchor_unit, c.id, [c.anchor])[0]
             # A unit that only plans or reports hearsay disqualifies the window,
             # unless that same unit also reports a measurement.
             if any(
