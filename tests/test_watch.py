@@ -205,11 +205,12 @@ def test_fifty_proposals_survive_kill_dash_9(tmp_path, watchers):
     # whatever the kill left in processing/ was picked up by the second run
     requeued = {e["file"] for e in w2.events("requeued")} | {e["file"] for e in w2.events("recovered")}
     assert {ib.original_name(p.name) for p in in_processing} <= requeued
-    # one "done" per document over both runs, unless the kill hit between writing
-    # reports and filing the source: then it is linted again, its reports overwritten
+    # at most one "done" per document over both runs, unless the kill hit between
+    # writing reports and filing the source: then it is linted again, its reports
+    # overwritten. (A kill between filing and logging can leave a document unlogged.)
     all_done = w1.events("done") + w2.events("done")
-    assert {e["sha256"] for e in all_done} == {sha(b) for b in good.values()}
-    assert len(all_done) - 50 <= len(in_processing)
+    assert {e["sha256"] for e in all_done} <= {sha(b) for b in good.values()}
+    assert len(all_done) - len({e["sha256"] for e in all_done}) <= len(in_processing)
 
 
 # ---- polling, ignored names, idempotency, revisions, unsupported types, hook ------------
@@ -342,6 +343,14 @@ def test_unique_path_never_overwrites(tmp_path):
     assert ib.unique_path(tmp_path, "b.pdf") == tmp_path / "b.pdf"
     assert ib.unique_path(tmp_path, "a.pdf") == tmp_path / "a-2.pdf"
     assert ib.unique_path(tmp_path, "a.pdf", companions=(".error.txt",)) == tmp_path / "a-3.pdf"
+
+
+def test_stale_temp_files_are_removed_and_nothing_else(tmp_path):
+    ib.atomic_write(tmp_path / "offer.abc.json", "{}")
+    for name in (".offer.abc.json.k3_x9zq1.tmp", ".offer.pdf.part", "offer.tmp", ".notes.tmp"):
+        (tmp_path / name).write_text("x")
+    assert ib.remove_stale_temp_files(tmp_path) == [".offer.abc.json.k3_x9zq1.tmp"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".notes.tmp", ".offer.pdf.part", "offer.abc.json", "offer.tmp"]
 
 
 def test_claim_names_round_trip():

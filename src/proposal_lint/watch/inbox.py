@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import fnmatch
 import os
+import re
 import secrets
 import tempfile
 import time
@@ -147,6 +148,26 @@ def atomic_write(path: Path, data: str | bytes) -> None:
         except OSError:
             pass
         raise
+
+
+_TEMP_RE = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # atomic_write's mkstemp names
+
+
+def remove_stale_temp_files(folder: Path) -> list[str]:
+    """Delete temp files an atomic_write killed mid-way left behind (run under the lock)."""
+    removed = []
+    try:
+        entries = list(os.scandir(folder))
+    except FileNotFoundError:
+        return removed
+    for entry in entries:
+        if _TEMP_RE.match(entry.name) and entry.is_file(follow_symlinks=False):
+            try:
+                os.unlink(entry.path)
+                removed.append(entry.name)
+            except OSError:
+                pass
+    return removed
 
 
 # ---- scanning and stability -----------------------------------------------------

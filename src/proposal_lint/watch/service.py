@@ -341,7 +341,10 @@ class Watcher:
         if not self.stopping:
             self._dispatch(filing=item.sha256)  # keep the worker busy while we file the result
         if kind == "ok":
-            self._done(item, msg[1], msg[2], msg[3])
+            try:
+                self._done(item, msg[1], msg[2], msg[3])
+            except OSError as exc:  # e.g. a full disk: say so next to the file
+                self._fail(item, "write-error", f"could not write the reports: {exc}")
         elif kind == "error":
             self._fail(item, msg[1], msg[2])
         else:
@@ -453,6 +456,8 @@ class Watcher:
 
     def _recover(self) -> None:
         """Finish the moves a kill interrupted; re-queue what is left in processing/."""
+        for folder in {self.layout.report_dir, self.layout.done, self.layout.failed, self.layout.duplicates}:
+            ib.remove_stale_temp_files(folder)
         for rec in list(self.state.pending.values()):
             self._safely(self._finish_pending, rec)
         for entry in sorted(os.scandir(self.layout.processing), key=lambda e: e.name):
