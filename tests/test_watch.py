@@ -453,3 +453,34 @@ def deque_empty():
     from collections import deque
 
     return deque()
+
+
+def test_watcher_attaches_reports_to_tickets(tmp_path, watchers, httpserver, monkeypatch):
+    """A sidecar NAME.ticket or a ticket key in the file name sends the report set
+    on to the ticket (here: webhooks on a local server)."""
+    monkeypatch.setenv("PROPOSAL_LINT_OUTBOX", str(tmp_path / "outbox"))
+    monkeypatch.setenv("PROPOSAL_LINT_WEBHOOK_PROCUREMENT_URL", httpserver.url_for("/hooks/procurement"))
+    monkeypatch.setenv("PROPOSAL_LINT_WEBHOOK_PROC7_URL", httpserver.url_for("/hooks/proc7"))
+    monkeypatch.setenv("PROPOSAL_LINT_WEBHOOK_PROCUREMENT_SECRET", "test-secret-1")
+    monkeypatch.setenv("PROPOSAL_LINT_WEBHOOK_PROC7_SECRET", "test-secret-2")
+    httpserver.expect_request("/hooks/procurement", method="POST").respond_with_data("ok")
+    httpserver.expect_request("/hooks/proc7", method="POST").respond_with_data("ok")
+    inbox = tmp_path / "inbox"
+    inbox.mkdir()
+    (inbox / "quote.pdf.ticket").write_text("webhook:procurement\n")
+    (inbox / "quote.pdf").write_bytes(PDFS[0].read_bytes())
+    (inbox / "PROC-7 offer.docx").write_bytes(DOCXS[1].read_bytes())
+    (inbox / "no ticket.docx").write_bytes(DOCXS[2].read_bytes())
+    w = watchers(inbox, tmp_path / "log.jsonl", "--attach-pattern", r"PROC-(?P<num>\d+)",
+                 "--attach-template", "webhook:proc{num}")
+    w.wait_for("three files done", lambda: len(w.events("done")) == 3)
+    w.wait_for("two deliveries", lambda: len(httpserver.log) == 2 or w.events("hook-failed"), timeout=60)
+    assert not w.events("hook-failed"), w.events("hook-failed")
+    assert w.stop() == 0
+    posted = {req.path: json.loads(req.get_data()) for req, _ in httpserver.log}
+    assert set(posted) == {"/hooks/procurement", "/hooks/proc7"}
+    assert posted["/hooks/procurement"]["documents"][0]["sha256"] == sha(PDFS[0].read_bytes())
+    assert posted["/hooks/proc7"]["documents"][0]["sha256"] == sha(DOCXS[1].read_bytes())
+    # The sidecar was never linted; it moved to done/ with its proposal.
+    assert (inbox / "done" / "quote.pdf.ticket").is_file()
+    assert not (inbox / "failed").exists() or not any((inbox / "failed").iterdir())

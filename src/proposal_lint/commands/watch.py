@@ -32,12 +32,18 @@ def _default_formats() -> tuple[str, ...]:
 @click.option("--on-report", "on_report", metavar="CMD",
               help="Shell command run after each report set, with PROPOSAL_LINT_REPORT_DIR, PROPOSAL_LINT_JSON, "
                    "PROPOSAL_LINT_SOURCE and PROPOSAL_LINT_VERDICT set. Failures are logged, not fatal.")
+@click.option("--attach", "attach", is_flag=True,
+              help="Attach each report set to the ticket named in a sidecar file NAME.ticket dropped next to the proposal.")
+@click.option("--attach-pattern", metavar="REGEX",
+              help=r"Also take the ticket from the file name, e.g. '(?P<key>PROC-\d+)' (implies --attach).")
+@click.option("--attach-template", metavar="TEMPLATE",
+              help="Ticket reference built from the pattern's named groups, e.g. 'jira:{key}'.")
 @input_options
 @click.option("--rules-dir", "rules_dirs", multiple=True, type=click.Path(exists=True, file_okay=False),
               help="Extra folder of rule files (repeatable).")
 @common_options
 def watch_command(inbox, reports_dir, formats, workers, poll, stable_seconds, rescan_seconds, log_format, on_report,
-                  password, max_file_size, timeout, rules_dirs, debug, quiet, no_color):
+                  attach, attach_pattern, attach_template, password, max_file_size, timeout, rules_dirs, debug, quiet, no_color):
     """Watch INBOX and lint every proposal dropped into it, until stopped.
 
     Each file is taken once it is stable, moved to INBOX/processing/, then to
@@ -80,6 +86,19 @@ def watch_command(inbox, reports_dir, formats, workers, poll, stable_seconds, re
         start_method=os.environ.get("PROPOSAL_LINT_START_METHOD") or None,
     )
     hooks = [command_hook(on_report)] if on_report else []
+    if attach or attach_pattern or attach_template:
+        import re
+
+        from proposal_lint.tickets.deliver import watch_hook
+
+        if attach_template and not attach_pattern:
+            raise click.UsageError("--attach-template needs --attach-pattern")
+        if attach_pattern:
+            try:
+                re.compile(attach_pattern)
+            except re.error as exc:
+                raise click.UsageError(f"--attach-pattern is not a valid regular expression: {exc}") from None
+        hooks.append(watch_hook(attach_pattern, attach_template, inbox=options.inbox))
     try:
         code = Watcher(options, hooks=hooks).run()
     except AlreadyRunning as exc:

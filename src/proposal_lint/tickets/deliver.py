@@ -234,7 +234,8 @@ class DeliveryFailed(Exception):
     """Raised by the watcher hook so the watcher logs it (one line, no secret)."""
 
 
-def watch_hook(pattern: str | None = None, template: str | None = None, formats=None, log: Callable[[str], None] | None = None):
+def watch_hook(pattern: str | None = None, template: str | None = None, formats=None,
+               log: Callable[[str], None] | None = None, inbox: str | os.PathLike | None = None):
     """A hook for the watched folder: `hook(report_set)` attaches the report
     set's files to the ticket named by a sidecar `<file>.ticket` or by
     `pattern`/`template` on the file name (see base.ticket_for_file), and
@@ -247,6 +248,12 @@ def watch_hook(pattern: str | None = None, template: str | None = None, formats=
         wanted = [w.strip() for w in wanted.split(",") if w.strip()]
 
     def attach_tickets(report_set) -> None:
+        # A sidecar dropped into the inbox next to the proposal ("quote.pdf.ticket")
+        # travels to done/ with it once used; otherwise the file name decides.
+        sidecar = Path(inbox) / (report_set.name + ".ticket") if inbox else None
+        if sidecar is not None and sidecar.is_file():
+            moved = Path(report_set.source).with_name(Path(report_set.source).name + ".ticket")
+            os.replace(sidecar, moved)
         ref = ticket_for_file(report_set.source, pattern, template) or ticket_for_file(
             Path(report_set.source).with_name(report_set.name), pattern, template
         )

@@ -35,6 +35,7 @@ IGNORE_PATTERNS = (
     "desktop.ini",
     ".ds_store",
     "@eadir",  # Synology thumbnails
+    "*.ticket",  # ticket sidecar ("quote.pdf.ticket" says which ticket gets the reports)
     ".*",  # hidden files, including our own temp files and state folder
 )
 
