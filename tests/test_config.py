@@ -192,3 +192,15 @@ def test_fail_on(project):
     # the flag lowers the bar
     r = run_cli("--select", "PL002", "--fail-on", "warning", BALTIC_DOCX, cwd=project)
     assert r.returncode == exitcodes.FINDINGS
+
+
+def test_tickets_table_is_accepted_beside_lint_settings(tmp_path):
+    """The tickets table belongs to `attach`; `check` must not reject it."""
+    (tmp_path / "proposal-lint.toml").write_text(
+        'select = ["PL001"]\n\n[tickets.redmine]\nurl = "http://127.0.0.1:9"\napi_key_env = "REDMINE_KEY"\n'
+    )
+    sample = tmp_path / "plan.md"
+    sample.write_text("We will fine-tune a model on your tickets.\n")
+    r = run_cli("--format", "json", str(sample), cwd=tmp_path)
+    assert r.returncode == exitcodes.FINDINGS, r.stderr
+    assert {f["rule_id"] for f in r.json()["documents"][0]["findings"]} == {"PL001"}

@@ -24,6 +24,8 @@ line turns into exit code 2.
 
 from __future__ import annotations
 
+from typing import Any
+
 import difflib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -56,6 +58,9 @@ class Config(BaseModel):
     fail_on: Severity | None = Field(default=None, alias="fail-on")
     format: str | list[str] | None = None
     waivers: str | None = None
+    # Ticket systems (`[tool.proposal-lint.tickets]`): read and checked by
+    # proposal_lint.tickets, which knows what each system needs.
+    tickets: dict[str, Any] = Field(default_factory=dict)
 
 
 KNOWN_KEYS = sorted(f.alias or name for name, f in Config.model_fields.items())
