@@ -19,7 +19,8 @@ from conftest import REPO_ROOT, SHARED, run_cli
 from test_report_golden import golden_rules
 from proposal_lint.model import DocumentResult, Suppression
 from proposal_lint.report import FORMATS, ReportOptions, render
-from proposal_lint.report.output import EXTENSIONS, report_stems, write_atomic
+from proposal_lint.fsutil import atomic_write as write_atomic
+from proposal_lint.report.output import EXTENSIONS, report_stems
 
 # Referenced in place: project policy forbids copying files from ../shared.
 SARIF_SCHEMA = SHARED / "schemas" / "sarif-schema-2.1.0.json"

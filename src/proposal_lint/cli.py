@@ -156,7 +156,7 @@ def _write(text: str, output: str | None) -> None:
         except BrokenPipeError:  # `proposal-lint ... | head`: not an error; keep the exit code
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return
-    from proposal_lint.report.output import write_atomic
+    from proposal_lint.fsutil import atomic_write as write_atomic
 
     try:
         write_atomic(output, text)
@@ -189,7 +189,8 @@ def _check_outputs(fmt, output: str | None, output_dir: str | None) -> tuple:
 def _write_reports(results, formats, output_dir: str, options, quiet: bool) -> None:
     """--output-dir: DIR/<input name>.<ext> per input and format (naming: report/output.py)."""
     from proposal_lint.report import render
-    from proposal_lint.report.output import report_path, report_stems, write_atomic
+    from proposal_lint.fsutil import atomic_write as write_atomic
+    from proposal_lint.report.output import report_path, report_stems
 
     try:
         os.makedirs(output_dir, exist_ok=True)

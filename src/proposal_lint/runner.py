@@ -176,7 +176,7 @@ class Extractor:
             kind, payload = self._conn.recv()
         except (EOFError, OSError):
             self._proc.join(timeout=2)
-            how = _describe_exit(self._proc.exitcode)
+            how = describe_exit(self._proc.exitcode)
             self._kill()
             raise IngestError(
                 "corrupt", f"the extractor process died reading this file ({how}); the file is probably damaged"
@@ -186,7 +186,7 @@ class Extractor:
         raise payload
 
 
-def _describe_exit(code: int | None) -> str:
+def describe_exit(code: int | None) -> str:
     if code is None:
         return "no exit status"
     if code < 0:

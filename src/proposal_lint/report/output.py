@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from collections import Counter
 
 EXTENSIONS = {"text": "txt", "json": "json", "sarif": "sarif", "markdown": "md", "html": "html"}
@@ -40,27 +39,3 @@ def report_path(directory: str, stem: str, fmt: str) -> str:
     return os.path.join(directory, f"{stem}.{EXTENSIONS[fmt]}")
 
 
-def write_atomic(path: str, text: str) -> None:
-    """Write UTF-8 text to a temporary file beside `path`, then rename it over `path`.
-
-    A reader (a watcher, a browser, a CI upload) never sees half a report.
-    """
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask

@@ -17,10 +17,11 @@ import fnmatch
 import os
 import re
 import secrets
-import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from proposal_lint.fsutil import atomic_write  # noqa: F401  (the watcher writes through ib.atomic_write)
 
 # Names never touched: editors' and office suites' lock and temp files,
 # partial downloads, OS metadata, and anything hidden.
@@ -130,26 +131,6 @@ def unique_path(folder: Path, name: str, companions: tuple[str, ...] = ()) -> Pa
 
 
 # ---- atomic writes --------------------------------------------------------------
-
-
-def atomic_write(path: Path, data: str | bytes) -> None:
-    """Write via a hidden temp file in the same folder, fsync, then os.replace:
-    a reader sees the old file or the whole new one, never half of it."""
-    raw = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
 
 _TEMP_RE = re.compile(r"^\..+\.[A-Za-z0-9_]{8}\.tmp$")  # atomic_write's mkstemp names
 

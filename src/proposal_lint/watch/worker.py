@@ -185,12 +185,6 @@ class Worker:
         self.kill()
 
     def exit_description(self) -> str:
-        code = self.proc.exitcode if self.proc is not None else None
-        if code is None:
-            return "no exit status"
-        if code < 0:
-            try:
-                return f"killed by {signal.Signals(-code).name}"
-            except ValueError:
-                return f"killed by signal {-code}"
-        return f"exit status {code}"
+        from proposal_lint.runner import describe_exit
+
+        return describe_exit(self.proc.exitcode if self.proc is not None else None)
