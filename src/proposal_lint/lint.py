@@ -73,10 +73,14 @@ class Linter:
             if heading not in self._heading_flags:
                 from proposal_lint.nlp.pipeline import token_arrays
 
-                labels = {label for label, _, _ in self.matchers[2](*token_arrays(self.nlp(heading)))}
+                arrays = token_arrays(self.nlp(heading))
+                labels = {label for label, _, _ in self.matchers[2](*arrays)}
                 found = set()
                 if "context.rejected_heading" in labels:
-                    found.add("rejected")
+                    # "Why not just a prompt?" rejects the prompt, not fine-tuning.
+                    named = {label.split(".")[0] for label, _, _ in self.matchers[0](*arrays)}
+                    if "fine_tuning" in named or not named & {"prompt_baseline", "retrieval"}:
+                        found.add("rejected")
                 if "context.education_heading" in labels:
                     found.add("education")
                 words = heading.lower().replace(".", " ").split()
