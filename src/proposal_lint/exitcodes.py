@@ -15,7 +15,7 @@ INTERRUPTED = 130  # Ctrl-C
 
 HELP_LINES = (
     "0  no findings",
-    "1  findings (0 with --exit-zero)",
+    "1  findings at or above fail-on that are not waived (0 with --exit-zero)",
     "2  usage error, or an internal error (a bug: never 1)",
     "3  at least one input could not be read (wins over 1)",
     "4  a report could not be attached to a ticket (wins over 1 and 3)",
