@@ -166,3 +166,47 @@ CREDENTIALS = [
 def test_vendor_credentials_are_not_the_plan(linter, text):
     result = _fine_tuning(linter, text)
     assert not result.present, [h.text for h in result.counted]
+
+
+# Written after the fixtures, as a check on phrasing the rules had not seen.
+MORE_NEGATIVES = [
+ "There will be no fine-tuning, retraining or other modification of model weights.",
+ "We have deliberately avoided fine-tuning.",
+ "At no point is the model fine-tuned on your data.",
+ "None of your data is used to fine-tune or train models.",
+ "The proposal does not include any form of model fine-tuning.",
+ "Fine-tuning is neither required nor recommended.",
+ "We won't be fine-tuning anything.",
+ "We evaluated three approaches: prompt-only, RAG, and fine-tuning. We recommend RAG.",
+ "| Approach | Cost | Decision |\n|---|---|---|\n| Fine-tuned model | EUR 40k | Not selected |\n| RAG | EUR 18k | Selected |",
+ "Requirement 3.4: The supplier shall fine-tune the model on the Authority's data.\n\nOur response: we propose retrieval instead; no model is trained.",
+ "The tender asks bidders to fine-tune a language model; we explain below why we do not.",
+ "We fine-tune the system prompt and the few-shot examples over the first month.",
+ "Our prompt engineers will tune the temperature and the instructions weekly.",
+ "Many vendors will offer to fine-tune a model on your data. Be cautious: it is rarely needed.",
+ "Fine-tuning would only make sense at much higher volumes, which you do not have.",
+ "Unlike competitors, we don't train custom models; we configure best-in-class models.",
+ "If, after six months, accuracy is below target, a fine-tuning phase can be quoted.",
+ "Our team previously fine-tuned Llama models for two insurers.",
+]
+
+MORE_POSITIVES = [
+ "Deliverable D3: a LoRA adapter trained on 4,000 of your annotated contracts.",
+ "We'll fine-tune GPT-4o mini on your historic chat transcripts in week 3.",
+ "The model will be fine-tuned using Azure OpenAI on your labelled emails.",
+ "Step 2 - Training: we train the model with your 10 years of claim decisions.",
+ "Scope includes supervised fine-tuning of Mistral 7B and deployment on your servers.",
+ "The core of our offer is a custom-trained language model for your underwriters.",
+]
+
+
+@pytest.mark.parametrize("text", MORE_NEGATIVES)
+def test_more_negatives(linter, text):
+    result = _fine_tuning(linter, text)
+    assert not result.present, [h.text for h in result.counted]
+
+
+@pytest.mark.parametrize("text", MORE_POSITIVES)
+def test_more_positives(linter, text):
+    result = _fine_tuning(linter, text)
+    assert result.present, [(h.text, why) for h, why in result.discounted]
