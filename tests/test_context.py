@@ -210,3 +210,35 @@ def test_more_negatives(linter, text):
 def test_more_positives(linter, text):
     result = _fine_tuning(linter, text)
     assert result.present, [(h.text, why) for h, why in result.discounted]
+
+
+
+BASELINES = [
+ (True, "GPT-4o with our best prompt scored 0.74 F1 on your sample of 300 tickets."),
+ (True, "A prompt-only version misrouted 23% of tickets in our two-week trial."),
+ (True, "Our few-shot prototype is right 4 times out of 5 on your historic invoices."),
+ (True, "Prompting alone plateaued at roughly 80% exact match."),
+ (True, "| Method | Accuracy |\n|---|---|\n| Zero-shot GPT-4o | 62% |\n| Few-shot GPT-4o | 77% |"),
+ (False, "We expect a prompt-only approach to reach around 70%."),
+ (False, "A prompt baseline will be measured in week 2 and reported."),
+]
+
+EVAL_PLANS = [
+ (True, "We reserve 15% of the labelled data as a test set and report precision and recall against the prompt baseline."),
+ (True, "Acceptance: on 400 unseen invoices, field accuracy of at least 97%."),
+ (True, "Success criteria: the model must classify at least 92% of a 500-ticket blind sample correctly."),
+ (False, "We will monitor accuracy in production and pilot users will give feedback."),
+ (False, "A QA week with your team concludes the project."),
+]
+
+
+@pytest.mark.parametrize("measured,text", BASELINES)
+def test_more_baselines(linter, measured, text):
+    _, results = linter.analyse(document_from_text(text))
+    assert results["prompt_baseline"].present is measured
+
+
+@pytest.mark.parametrize("concrete,text", EVAL_PLANS)
+def test_eval_plans(linter, concrete, text):
+    _, results = linter.analyse(document_from_text(text))
+    assert results["eval_plan"].present is concrete
