@@ -35,6 +35,7 @@ class Unit:
     source: str = ""  # the text the spaCy Doc was made from (block text or joined row)
     hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # group -> token ranges in span
     heading_flags: set[str] = field(default_factory=set)  # e.g. {"rejected"} from the section path
+    cues: object = None  # context.ContextCues, set once by rules.concepts.annotate
 
     @property
     def block(self) -> Block:

@@ -104,6 +104,10 @@ def annotate(units: list[Unit], matchers: tuple[TokenMatcher, ...], heading_flag
             hits[label] = _merge(ranges)
         unit.hits = hits
         unit.heading_flags = heading_flags(unit.section)
+        unit.cues = ctx.ContextCues(
+            hits={k: v for k, v in hits.items() if k.startswith("context.")},
+            heading_flags=unit.heading_flags,
+        )
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -117,18 +121,19 @@ def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
 
 
 def _cues(unit: Unit) -> ctx.ContextCues:
-    return ctx.ContextCues(
-        hits={k: v for k, v in unit.hits.items() if k.startswith("context.")},
-        heading_flags=unit.heading_flags,
-    )
+    return unit.cues
 
 
 def _group_hits(unit: Unit, concept_id: str, groups: list[str]) -> list[Hit]:
+    hits = unit.hits
     out = []
     for g in groups:
         label = f"{concept_id}.{g}"
-        out.extend(Hit(unit, label, s, e) for s, e in unit.hits.get(label, []))
-    return sorted(out, key=lambda h: h.start)
+        if label in hits:
+            out.extend(Hit(unit, label, s, e) for s, e in hits[label])
+    if len(out) > 1:
+        out.sort(key=lambda h: h.start)
+    return out
 
 
 def _has(unit: Unit, concept_id: str, group: str, with_header: bool = True) -> bool:
