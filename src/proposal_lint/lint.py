@@ -24,6 +24,13 @@ class Linter:
         self.evaluator = ConceptEvaluator(self.ruleset)
         self.labels = {cid: c.label or cid.replace("_", " ") for cid, c in self.ruleset.concepts.items()}
         self._heading_flags: dict[str, frozenset[str]] = {}
+        # The pipeline, lemma table and patterns live as long as the process; move
+        # them out of the garbage collector's sight so that the many small objects
+        # made per document do not trigger rescans of them (~30% of NLP time on a
+        # 100-page proposal, benchmarks/lint.py).
+        import gc
+
+        gc.freeze()
 
     @property
     def rules(self):
