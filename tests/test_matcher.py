@@ -65,3 +65,11 @@ def test_pattern_notation():
     assert len(compile_phrase("hand-labelled|labelled sample")) == 2  # a multi-word alternative branches
     with pytest.raises(PatternError):
         compile_phrase("* model")
+
+
+def test_lemmas_that_would_change_meaning_are_kept():
+    from proposal_lint.nlp.pipeline import norm
+
+    assert norm("AI") == "ai" and norm("have") == "have"  # the table says "ai" -> "have"
+    assert norm("feed") == "feed" and norm("fees") == "fee"
+    assert norm("trained") == "train" and norm("Fine-Tuning".split("-")[1]) == "tune"

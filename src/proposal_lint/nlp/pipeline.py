@@ -19,11 +19,17 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 
+# Where the lookup table's lemma is another word: "ai" -> "have" (from
+# "ain't"), "as" -> "a", "feed" -> "fee". Kept as themselves, so that "AI"
+# never matches "have" and a "product feed" is not a fee.
+LEMMA_OVERRIDES = {"ai": "ai", "as": "as", "feed": "feed", "number": "number", "hs": "hs", "ground": "ground"}
+
+
 class _LemmaTable(dict):
     """Lower-case form -> lemma, memoised over spaCy's lookup Table."""
 
     def __init__(self, table):
-        super().__init__()
+        super().__init__(LEMMA_OVERRIDES)
         self._table = table
 
     def __missing__(self, low: str) -> str:
