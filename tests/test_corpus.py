@@ -106,3 +106,12 @@ def test_encrypted_file_needs_and_accepts_its_password(path, password):
     assert opened.returncode in (0, 1), opened.stderr
     doc = opened.json()["documents"][0]
     assert doc["error"] is None and doc["format"] == "pdf" and doc["pages"] >= 1
+
+
+def test_unrelated_real_documents_raise_no_findings(corpus_run):
+    """The corpus is real documents that are not AI proposals (papers, forms,
+    reports, tenders): a linter that finds fine-tuning in them over-reads."""
+    noisy = {p: [f["rule_id"] for f in d["findings"]] for p, d in corpus_run.docs.items() if d["findings"]}
+    assert noisy == {}
+    read = [d for d in corpus_run.docs.values() if d["error"] is None]
+    assert read and all(d["verdict"]["recommendation"] == "no-fine-tuning" for d in read)
