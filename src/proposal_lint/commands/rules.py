@@ -152,9 +152,11 @@ def _plain(markdown: str, width: int = 80) -> str:
 @common_options
 @config_options("config", "rules_dirs")
 def explain_command(rule_id, settings_flags, debug, quiet, no_color):
-    """Explain a rule (e.g. PL001): what it checks, why it matters, what good
-    looks like, the question to ask the vendor, and flagged / not flagged
-    examples. Rendered in a terminal, plain Markdown when piped."""
+    """Explain a rule: what it checks, why it matters, what good looks like.
+
+    Also the question to ask the vendor and flagged / not flagged examples,
+    e.g. `proposal-lint explain PL001`. Rendered in a terminal, plain Markdown
+    when piped."""
     settings = settings_flags.settings()
     ruleset = load_rules(settings)
     by_id = {r.id: r for r in ruleset.rules}
