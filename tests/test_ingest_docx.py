@@ -534,3 +534,35 @@ def test_ingest_error_is_the_only_failure(tmp_path, monkeypatch):
     monkeypatch.setattr(docx_mod._Extractor, "run", interrupted)
     with pytest.raises(KeyboardInterrupt):
         load_document(path)
+
+
+def test_bold_normal_paragraphs_are_headings(tmp_path):
+    """Real proposals often make headings by bolding a Normal paragraph; the
+    section path (which decides e.g. "rejected alternative") must see them."""
+    import docx as pydocx
+
+    from proposal_lint.ingest import load_document
+    from proposal_lint.lint import Linter
+
+    d = pydocx.Document()
+    d.add_heading("Proposal", level=1)
+    for text, bold in [
+        ("Our approach", True),
+        ("We build a retrieval assistant over your handbook with a tuned system prompt.", False),
+        ("4.2 Alternatives considered", True),
+        ("Option C: fine-tune Llama 3 on your HR policies. This takes eight weeks and goes stale.", False),
+        ("This bold sentence is a statement, not a heading.", True),
+    ]:
+        d.add_paragraph().add_run(text).bold = bold
+    path = tmp_path / "bold-headings.docx"
+    d.save(path)
+
+    doc = load_document(path)
+    kinds = [(b.kind.value, b.text, b.section) for b in doc.blocks]
+    assert ("heading", "Our approach", ["Proposal", "Our approach"]) in kinds
+    assert ("heading", "4.2 Alternatives considered", ["Proposal", "4.2 Alternatives considered"]) in kinds
+    option = next(b for b in doc.blocks if b.text.startswith("Option C"))
+    assert option.kind.value == "paragraph" and option.section[-1] == "4.2 Alternatives considered"
+    statement = next(b for b in doc.blocks if b.text.startswith("This bold sentence"))
+    assert statement.kind.value == "paragraph"
+    assert Linter().lint_one(doc).verdict.recommendation.value == "no-fine-tuning"

@@ -523,9 +523,17 @@ class _Extractor:
         if story.kind is not None:
             return story.kind, None
         if level is not None:
+            self.styled_heading_level = level
             return BlockKind.heading, level
         if label is not None:
             return BlockKind.list_item, ilvl + 1
+        if _looks_like_bold_heading(p, para.text):
+            # Many real proposals make headings by bolding a Normal paragraph.
+            # Numbered ones ("2.1 Pricing") take their depth from the number;
+            # others sit one below the last styled heading, as siblings.
+            numbered = re.match(r"^\s*(\d+(?:\.\d+)*)\.?\s", para.text)
+            depth = numbered.group(1).count(".") + 1 if numbered else (self.styled_heading_level or 0) + 1
+            return BlockKind.heading, min(depth, 9)
         return BlockKind.paragraph, None
 
     # -- tables
@@ -580,6 +588,8 @@ class _Extractor:
                 yield from self._cell_children(child.find(_w("sdtContent")) if local == "sdt" else child)
 
     # -- inline content
+
+    styled_heading_level: int | None = None  # level of the last heading made by a style
 
     def _paragraph(self, p: etree._Element, story: _Story) -> _Para:
         out: list[str] = []
@@ -643,6 +653,25 @@ class _Extractor:
             elif ns:
                 # DrawingML / VML wrappers: descend to reach any w:txbxContent.
                 self._inline(child, story, out, side)
+
+
+_FALSE = ("0", "false", "off", "none")
+
+
+def _looks_like_bold_heading(p: etree._Element, text: str) -> bool:
+    """A short line whose every run of text is bold, not ending like a sentence."""
+    text = " ".join(text.split())
+    if not text or len(text) > 90 or len(text.split()) > 12 or text[-1] in ".,;!?" or not any(c.isalpha() for c in text):
+        return False
+    runs = [r for r in p.iter(_w("r")) if any((t.text or "").strip() for t in r.iter(_w("t")))]
+    if not runs:
+        return False
+    for r in runs:
+        rpr = r.find(_w("rPr"))
+        b = rpr.find(_w("b")) if rpr is not None else None
+        if b is None or (_wval(b) or "true").lower() in _FALSE:
+            return False
+    return True
 
 
 def _choose_branch(alt: etree._Element) -> etree._Element | None:
