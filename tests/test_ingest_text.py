@@ -185,3 +185,20 @@ def test_whitespace_only_file(tmp_path):
 def test_unicode_cleanup(tmp_path):
     doc = load(tmp_path, "Zero\u200bwidth\u00a0space and ﬁne-tuning \t tabs.\n")
     assert [b.text for b in doc.blocks] == ["Zerowidth space and fine-tuning tabs."]
+
+
+def test_markdown_bold_line_is_a_heading():
+    from proposal_lint.ingest.text import parse_markdown
+
+    blocks, _ = parse_markdown(
+        "# Proposal\n\n**Alternatives considered**\n\nOption C: fine-tune Llama.\n\n"
+        "**Client:** Foo Ltd\n\n**This bold line is a sentence.**\n"
+    )
+    got = [(b.kind.value, b.text, b.section) for b in blocks]
+    assert got == [
+        ("heading", "Proposal", ["Proposal"]),
+        ("heading", "Alternatives considered", ["Proposal", "Alternatives considered"]),
+        ("paragraph", "Option C: fine-tune Llama.", ["Proposal", "Alternatives considered"]),
+        ("paragraph", "Client: Foo Ltd", ["Proposal", "Alternatives considered"]),
+        ("paragraph", "This bold line is a sentence.", ["Proposal", "Alternatives considered"]),
+    ]

@@ -108,6 +108,9 @@ def _split_row(line: str) -> list[str]:
     return [cell.replace("\\|", "|").strip() for cell in re.split(r"(?<!\\)\|", line)]
 
 
+_BOLD_LINE = re.compile(r"^\s*(\*\*|__)([^*_].*?)\1\s*:?\s*$")
+
+
 def parse_markdown(text: str) -> tuple[list[Block], str | None]:
     out = _Builder()
     lines = text.split("\n")
@@ -125,10 +128,15 @@ def parse_markdown(text: str) -> tuple[list[Block], str | None]:
 
     para: list[str] = []
     para_kind, para_level = BlockKind.paragraph, None
+    last_level = 0  # of the last "#" heading: a bold-line heading sits one below it
 
     def flush() -> None:
         nonlocal para, para_kind, para_level
         if para:
+            bold = _BOLD_LINE.match(para[0]) if len(para) == 1 and para_kind is BlockKind.paragraph else None
+            if bold and len(bold.group(2)) <= 90 and bold.group(2).strip()[-1:] not in ".,;!?":
+                # "**Alternatives considered**" on a line of its own is a heading.
+                para_kind, para_level = BlockKind.heading, min(last_level + 1, 6)
             out.add(para_kind, _inline(" ".join(s.strip() for s in para)), level=para_level)
         para, para_kind, para_level = [], BlockKind.paragraph, None
 
@@ -151,7 +159,7 @@ def parse_markdown(text: str) -> tuple[list[Block], str | None]:
         atx = _ATX.match(line)
         if atx:
             flush()
-            level = len(atx.group(1))
+            level = last_level = len(atx.group(1))
             heading = _inline(atx.group(2) or "")
             out.add(BlockKind.heading, heading, level=level)
             if level == 1 and title is None and heading.strip():
