@@ -46,6 +46,7 @@ DOES_NOT = [
     "During the pilot we fine-tune the retrieval settings, chunk size and reranker threshold.",
     "Prompt fine-tuning sessions with your team are included in week 3.",
     "We fine-tune the rollout plan with your managers after the first month.",
+    "The Supplier shall fine-tune the review playbook prompts with the Firm's knowledge lawyer.",
     # training of people, pricing models
     "We train your staff in two half-day workshops; the pricing model is a fixed monthly fee.",
 ]

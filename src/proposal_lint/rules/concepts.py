@@ -337,6 +337,7 @@ def _other_sense(unit: Unit, hit: Hit, c: MentionConcept) -> str | None:
             low.startswith(p) and len(p) >= 3 for p in os_.model_nouns
         ):
             return None  # "fine-tune a seven billion parameter model"
-    if any(low in os_.objects or lemma in os_.objects for low, lemma in content[:2]):
+    # The head of the object comes last: "fine-tune the review playbook prompts".
+    if any(low in os_.objects or lemma in os_.objects for low, lemma in content):
         return "other sense of tune"
     return None
