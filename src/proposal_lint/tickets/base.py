@@ -540,6 +540,21 @@ class Connector:
     def steps(self, delivery: Delivery) -> list[Step]:
         raise NotImplementedError
 
+    def basic_or_bearer(self, user: str, password: str, token: str, missing: str) -> Http:
+        """An Http client with basic auth (`user`, `password` settings) or else a
+        bearer `token`; ConfigError(`missing`) when neither is configured."""
+        s = self.settings
+        headers = {"Accept": "application/json"}
+        auth = None
+        if s.get(user) and s.get(password):
+            auth = (s[user], s[password].value)
+        elif s.get(token):
+            headers["Authorization"] = f"Bearer {s[token].value}"
+        else:
+            raise ConfigError(missing)
+        return Http(s["url"], headers=headers, auth=auth, secrets=self.secrets, policy=self.policy,
+                    credential_hint=self.credential_hint(), log=self.log, transport=self.transport)
+
 
 def run_delivery(delivery: Delivery, connector: Connector, on_step: Callable[[Delivery], None] | None = None) -> bool:
     """Run the steps not yet done, recording each as it succeeds. Returns

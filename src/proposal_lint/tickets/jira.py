@@ -14,7 +14,7 @@ delivery marker.
 
 from __future__ import annotations
 
-from proposal_lint.tickets.base import ConfigError, Connector, Delivery, FieldSpec, Http, Step, require
+from proposal_lint.tickets.base import Connector, Delivery, FieldSpec, Http, Step, require
 from proposal_lint.tickets.summary import comment_text
 
 
@@ -57,20 +57,11 @@ class JiraConnector(Connector):
 
     def open(self) -> Http:
         require(self.settings, "jira", "url")
-        s = self.settings
-        headers = {"Accept": "application/json"}
-        auth = None
-        if s.get("email") and s.get("api_token"):
-            auth = (s["email"], s["api_token"].value)
-        elif s.get("pat"):
-            headers["Authorization"] = f"Bearer {s['pat'].value}"
-        else:
-            raise ConfigError(
-                "jira is not configured: set PROPOSAL_LINT_JIRA_EMAIL and PROPOSAL_LINT_JIRA_API_TOKEN (Cloud) "
-                "or PROPOSAL_LINT_JIRA_PAT (Data Center)"
-            )
-        return Http(s["url"], headers=headers, auth=auth, secrets=self.secrets, policy=self.policy,
-                    credential_hint=self.credential_hint(), log=self.log, transport=self.transport)
+        return self.basic_or_bearer(
+            "email", "api_token", "pat",
+            "jira is not configured: set PROPOSAL_LINT_JIRA_EMAIL and PROPOSAL_LINT_JIRA_API_TOKEN (Cloud) "
+            "or PROPOSAL_LINT_JIRA_PAT (Data Center)",
+        )
 
     def steps(self, delivery: Delivery) -> list[Step]:
         key = self.ref["key"]

@@ -13,7 +13,7 @@ work notes are searched for the delivery marker in sys_journal_field
 
 from __future__ import annotations
 
-from proposal_lint.tickets.base import ConfigError, Connector, Delivery, DeliveryError, FieldSpec, Http, Step, require
+from proposal_lint.tickets.base import Connector, Delivery, DeliveryError, FieldSpec, Http, Step, require
 from proposal_lint.tickets.summary import comment_text
 
 
@@ -28,20 +28,11 @@ class ServiceNowConnector(Connector):
 
     def open(self) -> Http:
         require(self.settings, "servicenow", "url")
-        s = self.settings
-        headers = {"Accept": "application/json"}
-        auth = None
-        if s.get("user") and s.get("password"):
-            auth = (s["user"], s["password"].value)
-        elif s.get("token"):
-            headers["Authorization"] = f"Bearer {s['token'].value}"
-        else:
-            raise ConfigError(
-                "servicenow is not configured: set PROPOSAL_LINT_SERVICENOW_USER and "
-                "PROPOSAL_LINT_SERVICENOW_PASSWORD, or PROPOSAL_LINT_SERVICENOW_TOKEN"
-            )
-        return Http(s["url"], headers=headers, auth=auth, secrets=self.secrets, policy=self.policy,
-                    credential_hint=self.credential_hint(), log=self.log, transport=self.transport)
+        return self.basic_or_bearer(
+            "user", "password", "token",
+            "servicenow is not configured: set PROPOSAL_LINT_SERVICENOW_USER and "
+            "PROPOSAL_LINT_SERVICENOW_PASSWORD, or PROPOSAL_LINT_SERVICENOW_TOKEN",
+        )
 
     def steps(self, delivery: Delivery) -> list[Step]:
         table, sys_id = self.ref["table"], self.ref["sys_id"]
