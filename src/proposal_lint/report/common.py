@@ -19,6 +19,18 @@ def verdict_label(rec: str) -> str:
     return VERDICTS.get(rec, rec)
 
 
+def document_details(r, sha: str) -> list[str]:
+    """Format, page count and `sha` (the caller's rendering of r.sha256) of a result."""
+    details = []
+    if r.format:
+        details.append(FORMAT_NAMES.get(r.format, r.format))
+    if r.pages is not None:
+        details.append(plural(r.pages, "page"))
+    if r.sha256:
+        details.append(sha)
+    return details
+
+
 def plural(n: int, word: str) -> str:
     return f"{n} {word}" if n == 1 else f"{n} {word}s"
 

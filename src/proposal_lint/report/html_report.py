@@ -18,7 +18,7 @@ import html
 from proposal_lint import __version__
 from proposal_lint.report import ReportOptions
 from proposal_lint.report.common import (
-    FORMAT_NAMES,
+    document_details,
     SEVERITIES,
     SEVERITY_TITLES,
     active,
@@ -112,13 +112,7 @@ def _finding(f, out: list[str], anchor: str) -> None:
 def _document(r, n: int, catalog, out: list[str]) -> None:
     out.append(f'<section class="document" id="doc-{n}">')
     out.append(f"<h2>{esc(r.path)}</h2>")
-    details = []
-    if r.format:
-        details.append(FORMAT_NAMES.get(r.format, r.format))
-    if r.pages is not None:
-        details.append(plural(r.pages, "page"))
-    if r.sha256:
-        details.append(f"sha256 {r.sha256}")
+    details = document_details(r, f"sha256 {r.sha256}")
     if details:
         out.append(f'<p class="meta">{esc(" · ".join(details))}</p>')
 

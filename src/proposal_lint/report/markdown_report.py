@@ -14,7 +14,7 @@ import re
 
 from proposal_lint.report import ReportOptions, summarize
 from proposal_lint.report.common import (
-    FORMAT_NAMES,
+    document_details,
     active,
     one_line,
     plural,
@@ -46,13 +46,7 @@ def _counts_line(findings) -> str:
 def _document(r, out: list[str], heading: str) -> None:
     out.append(f"{heading} {esc(r.path)}")
     out.append("")
-    details = []
-    if r.format:
-        details.append(FORMAT_NAMES.get(r.format, r.format))
-    if r.pages is not None:
-        details.append(plural(r.pages, "page"))
-    if r.sha256:
-        details.append(f"sha256 `{r.sha256[:12]}…`")
+    details = document_details(r, f"sha256 `{(r.sha256 or '')[:12]}…`")
     if details:
         out.append(" · ".join(details))
         out.append("")
