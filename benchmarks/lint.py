@@ -26,22 +26,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent / "src"))
 sys.path.insert(0, str(HERE))
 
-from extract import make_pdf  # noqa: E402
-
-
-def bare_pypdfium2(path: Path) -> int:
-    import pypdfium2
-
-    pdf = pypdfium2.PdfDocument(str(path))
-    n = 0
-    for i in range(len(pdf)):
-        page = pdf[i]
-        tp = page.get_textpage()
-        n += len(tp.get_text_range())
-        tp.close()
-        page.close()
-    pdf.close()
-    return n
+from extract import bare_pypdfium2, make_pdf  # noqa: E402
 
 
 def make_proposals_pdf(path: Path, pages: int) -> None:
