@@ -51,6 +51,20 @@ def run_cli(*args, timeout: float = 300, env: dict | None = None, cwd: Path | No
     return Run(proc.returncode, proc.stdout.decode("utf-8"), proc.stderr.decode("utf-8"))
 
 
+def read_pty(master: int) -> bytes:
+    """Everything a child wrote to a pseudo-terminal, until it closed it."""
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # EIO: the child closed the terminal
+            break
+        if not data:
+            break
+        chunks.append(data)
+    return b"".join(chunks)
+
+
 @pytest.fixture
 def cli():
     return run_cli

@@ -11,7 +11,7 @@ import time
 import pytest
 from click.testing import CliRunner
 
-from conftest import NEUTRAL_TEXT, make_pdf, run_cli
+from conftest import NEUTRAL_TEXT, make_pdf, read_pty, run_cli
 from proposal_lint import __version__, cli as cli_module, exitcodes
 from proposal_lint.cli import cli
 
@@ -373,18 +373,10 @@ def _run_on_a_terminal(*args, env: dict) -> str:
         stdout=slave, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, env={**os.environ, **env},
     )
     os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
+    output = read_pty(master)
     proc.wait(timeout=120)
     os.close(master)
-    return b"".join(chunks).decode("utf-8", "replace")
+    return output.decode("utf-8", "replace")
 
 
 def test_colour_on_a_terminal_unless_turned_off(text_file):

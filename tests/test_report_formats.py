@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, SHARED, run_cli
+from conftest import REPO_ROOT, SHARED, read_pty, run_cli
 from test_report_golden import golden_rules
 from proposal_lint.model import DocumentResult, Suppression
 from proposal_lint.report import FORMATS, ReportOptions, render
@@ -370,19 +370,11 @@ def test_progress_bar_only_when_stderr_is_a_terminal(reports, tmp_path):
         env={**os.environ, "TERM": "xterm-256color", "NO_COLOR": "", "COLUMNS": "80"},
     )
     os.close(slave)
-    chunks = []
-    while True:
-        try:
-            data = os.read(master, 65536)
-        except OSError:  # EIO: the child closed the terminal
-            break
-        if not data:
-            break
-        chunks.append(data)
+    output = read_pty(master)
     stdout = proc.stdout.read().decode("utf-8")
     proc.wait(timeout=120)
     os.close(master)
-    stderr = b"".join(chunks).decode("utf-8", "replace")
+    stderr = output.decode("utf-8", "replace")
     assert proc.returncode == 0, stderr
     assert "Linting" in stderr and "/5" in stderr  # 2 files read + rules + 2 linted
     # stdout (a pipe) has the report, no bar, and the summary table for several files
