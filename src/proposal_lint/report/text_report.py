@@ -11,12 +11,8 @@ from rich.table import Table
 from rich.text import Text
 
 from proposal_lint.report import ReportOptions, summarize
-from proposal_lint.report.common import VERDICTS, active, severity_counts, waived
+from proposal_lint.report.common import VERDICTS, active, plural, severity_counts, waived
 SEVERITY_STYLE = {"error": "bold red", "warning": "yellow", "info": "cyan"}
-
-
-def _plural(n: int, word: str) -> str:
-    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _where(page: int | None, section: str | None) -> str:
@@ -43,7 +39,7 @@ def _document(r) -> list:
     out: list = []
     head = Text(r.path, style="bold")
     if r.format:
-        details = r.format.upper() + (f", {_plural(r.pages, 'page')}" if r.pages is not None else "")
+        details = r.format.upper() + (f", {plural(r.pages, 'page')}" if r.pages is not None else "")
         head.append(f"  ({details})", style="dim")
     out.append(head)
 
@@ -104,7 +100,7 @@ def summary_line(results) -> str:
     with_open = sum(1 for r in results if active(r.findings))
     n_waived = sum(len(waived(r.findings)) for r in results)
     if open_:
-        parts.append(f"{_plural(open_, 'finding')} in {_plural(with_open, 'file')}")
+        parts.append(f"{plural(open_, 'finding')} in {plural(with_open, 'file')}")
     else:
         parts.append("no findings")
     if n_waived:
@@ -112,8 +108,8 @@ def summary_line(results) -> str:
     if s["unreadable"]:
         parts.append(f"{s['unreadable']} unreadable")
     if s["internal_errors"]:
-        parts.append(_plural(s["internal_errors"], "internal error"))
-    return f"{_plural(s['files'], 'file')}: " + ", ".join(parts)
+        parts.append(plural(s["internal_errors"], "internal error"))
+    return f"{plural(s['files'], 'file')}: " + ", ".join(parts)
 
 
 def render(results, options: ReportOptions = ReportOptions()) -> str:
