@@ -1,13 +1,16 @@
-"""A token-pattern matcher indexed by first token, for the patterns in patterns.py.
+"""A token-pattern matcher indexed by a rare word of each pattern, for the patterns in patterns.py.
 
 The patterns are spaCy Matcher patterns (NORM / LOWER / LIKE_NUM constraints,
 optional tokens, `{0,n}` wildcards), and tests check that this matcher finds
 exactly what spaCy's Matcher finds. It exists for speed: spaCy's Matcher
-tries every pattern at every token (about 5.5 s for the ~450 patterns on a
-100-page proposal, measured by benchmarks/lint.py), while here a token only
-starts the patterns whose first word it can be, so most tokens cost two dict
-look-ups.
+tries every pattern at every token (about 5.5 s for the ~600 patterns on a
+100-page proposal, measured by benchmarks/lint.py). Here each pattern is
+filed under one fixed word it must contain, its least common one ("days" in
+"within <num> working days", not "within"), so a token only wakes the few
+patterns filed under it, which are then tried from each start that could put
+that word where the pattern has it. Most tokens cost two dict look-ups.
 """
+
 
 from __future__ import annotations
 
@@ -62,58 +65,118 @@ def _step(spec: dict) -> Step:
     raise ValueError(f"unsupported token spec {spec!r}")
 
 
+# Words too common to file a pattern under: almost every sentence has one.
+def _commonness(value: str) -> int:
+    from spacy.lang.en.stop_words import STOP_WORDS
+
+    if value in STOP_WORDS or not value.isalpha():
+        return 2  # "in", "your", "%", "-"
+    return 1 if len(value) <= 3 else 0
+
+
+def _anchor(steps: tuple[Step, ...]) -> int | None:
+    """Index of the fixed-word step to file a pattern under, or None if its only
+    fixed tokens are numbers."""
+    words = [k for k, s in enumerate(steps) if s.min and s.kind in (NORM, LOWER)]
+    if not words:
+        return None
+    # Least common word first; then longer words; then fewer alternatives.
+    return min(words, key=lambda k: (
+        max(_commonness(v) for v in steps[k].values),
+        -min(len(v) for v in steps[k].values),
+        len(steps[k].values),
+    ))
+
+
 class TokenMatcher:
     def __init__(self):
+        # Word -> patterns filed under it: (label, steps, fewest and most tokens before that word).
         self._by_norm: dict[str, list] = defaultdict(list)
         self._by_lower: dict[str, list] = defaultdict(list)
-        self._by_num: list = []
+        self._by_num: list = []  # patterns whose only fixed tokens are numbers, filed under numbers
+        # One-word patterns (most context cues) need no search: word -> labels.
+        self._one_norm: dict[str, list[str]] = defaultdict(list)
+        self._one_lower: dict[str, list[str]] = defaultdict(list)
+        self._keys: tuple[frozenset[str], ...] | None = None  # the indexes' words, made on first use
 
     def add(self, label: str, patterns: list[list[dict]]) -> None:
+        self._keys = None
         for pattern in patterns:
             steps = tuple(_step(s) for s in pattern)
-            # Words the text must contain somewhere for the pattern to match at
-            # all: a cheap set test before trying it position by position.
+            if not steps or steps[0].kind == ANY:
+                raise ValueError(f"{label}: a pattern cannot start with a wildcard")
+            if len(steps) == 1 and steps[0].min == 1 and steps[0].kind in (NORM, LOWER):
+                index = self._one_norm if steps[0].kind == NORM else self._one_lower
+                for v in steps[0].values:
+                    index[v].append(label)
+                continue
+            k = _anchor(steps)
+            if k is None:
+                k = next((k for k, s in enumerate(steps) if s.min and s.kind in (NUM, REGEX)), None)
+                if k is None:
+                    raise ValueError(f"{label}: a pattern needs at least one word that is not optional")
+            # Every fixed word of the pattern must be in the unit: one set test per unit.
             required = tuple(s.values for s in steps if s.min and s.kind in (NORM, LOWER))
-            entry = (label, steps, required)
-            # Index on every step that can be the first token matched.
-            for step in steps:
-                if step.kind == NORM:
-                    for v in step.values:
-                        self._by_norm[v].append(entry)
-                elif step.kind == LOWER:
-                    for v in step.values:
-                        self._by_lower[v].append(entry)
-                elif step.kind in (NUM, REGEX):  # tried wherever a number is
-                    self._by_num.append(entry)
-                else:
-                    raise ValueError(f"{label}: a pattern cannot start with a wildcard")
-                if step.min:
-                    break
+            entry = (label, steps, sum(s.min for s in steps[:k]), sum(s.max for s in steps[:k]), required)
+            if steps[k].kind in (NUM, REGEX):  # REGEX steps only ever match numbers ("<small>")
+                self._by_num.append(entry)
+            else:
+                index = self._by_norm if steps[k].kind == NORM else self._by_lower
+                for v in steps[k].values:
+                    index[v].append(entry)
 
     def __call__(self, norms: list[str], lowers: list[str], nums: list[bool]) -> list[tuple[str, int, int]]:
         """(label, start, end) of the longest match of each pattern at each start."""
         out: dict[tuple[str, int], int] = {}
         n = len(norms)
-        by_norm, by_lower, by_num = self._by_norm, self._by_lower, self._by_num
-        words: set[str] | None = None
-        for i in range(n):
-            c1, c2 = by_norm.get(norms[i]), by_lower.get(lowers[i])
-            if not (c1 or c2 or nums[i]):
-                continue
-            for label, steps, required in (c1 or []) + (c2 or []) + (by_num if nums[i] else []):
-                # Most cue words are one token long, and the index already
-                # checked that token.
-                if len(steps) == 1 and steps[0].min == 1:
-                    end = i + 1
-                else:
-                    if words is None:
-                        words = set(norms) | set(lowers)
-                    if any(values.isdisjoint(words) for values in required):
-                        continue
-                    end = _longest(steps, norms, lowers, nums, i, n)
-                if end is not None and end > out.get((label, i), i):
-                    out[(label, i)] = end
+        if self._keys is None:
+            self._keys = tuple(frozenset(d) for d in (self._one_norm, self._one_lower, self._by_norm, self._by_lower))
+        one_norm_keys, one_lower_keys, norm_keys, lower_keys = self._keys
+        nset, lset = set(norms), set(lowers)
+        # Set intersections (in C) find the few words of this unit that anything is filed under.
+        found = [(w, norms) for w in nset & one_norm_keys]
+        found += [(w, lowers) for w in lset & one_lower_keys]
+        for w, seq in found:
+            labels = (self._one_norm if seq is norms else self._one_lower)[w]
+            for i in _positions(seq, w):
+                for label in labels:
+                    out.setdefault((label, i), i + 1)
+        anchors = [(w, norms, self._by_norm[w]) for w in nset & norm_keys]
+        anchors += [(w, lowers, self._by_lower[w]) for w in lset & lower_keys]
+        if self._by_num and True in nums:
+            anchors.append((True, nums, self._by_num))
+        if not anchors:
+            return [(label, start, end) for (label, start), end in out.items()]
+        words = nset | lset
+        failed: set[int] = set()  # patterns missing a fixed word
+        tried: set[tuple[int, int]] = set()  # (pattern, start) already searched
+        for w, seq, entries in anchors:
+            where = None
+            for entry in entries:
+                label, steps, pre_min, pre_max, required = entry
+                if id(entry) in failed:
+                    continue
+                if any(values.isdisjoint(words) for values in required):
+                    failed.add(id(entry))
+                    continue
+                if where is None:
+                    where = _positions(seq, w)
+                for i in where:
+                    for start in range(max(0, i - pre_max), i - pre_min + 1):
+                        key = (id(entry), start)
+                        if key in tried:
+                            continue
+                        tried.add(key)
+                        end = _longest(steps, norms, lowers, nums, start, n)
+                        if end is not None and end > out.get((label, start), start):
+                            out[(label, start)] = end
         return [(label, start, end) for (label, start), end in out.items()]
+
+
+def _positions(seq: list, value) -> list[int]:
+    if seq.count(value) == 1:
+        return [seq.index(value)]
+    return [i for i, x in enumerate(seq) if x == value]
 
 
 def _longest(steps, norms, lowers, nums, start: int, n: int) -> int | None:
