@@ -9,20 +9,22 @@ statement: "Few-shot prompt | 81 % | 0.78".
 from __future__ import annotations
 
 from collections.abc import Iterator
+
 from dataclasses import dataclass, field
 from functools import cached_property
 
 from spacy.tokens import Doc, Span
 
 from proposal_lint.model import NON_BODY_KINDS, Block, BlockKind, Document
-from proposal_lint.nlp.pipeline import token_arrays
 
 CELL_SEP = " | "
 
 
 @dataclass(eq=False)  # identity: units are compared and looked up by object
 class Unit:
-    span: Span  # the tokens of this unit
+    doc: Doc  # the segment's tokens; this unit is doc[first:last]
+    first: int
+    last: int
     blocks: list[Block]  # the block (or the table row's cells) it comes from
     start: int | None  # offsets inside blocks[0].text; None for table rows
     end: int | None
@@ -32,10 +34,15 @@ class Unit:
     norms: list[str] = field(default_factory=list)  # per token of span: lower-cased lemma
     lowers: list[str] = field(default_factory=list)
     nums: list[bool] = field(default_factory=list)
-    source: str = ""  # the text the spaCy Doc was made from (block text or joined row)
+    source: str = ""  # the block text, or the joined row
     hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # group -> token ranges in span
     heading_flags: set[str] = field(default_factory=set)  # e.g. {"rejected"} from the section path
     cues: object = None  # context.ContextCues, set once by rules.concepts.annotate
+
+    @cached_property
+    def span(self) -> Span:
+        """The tokens of this unit (made when a context check needs them)."""
+        return self.doc[self.first : self.last]
 
     @property
     def block(self) -> Block:
@@ -95,26 +102,61 @@ def _segments(document: Document) -> Iterator[tuple[str, list[Block], int | None
 
 
 def make_units(document: Document, nlp) -> list[Unit]:
+    """The document's sentences and table rows.
+
+    Each segment (paragraph, heading, table row...) is tokenised on its own,
+    which lets spaCy's tokenizer cache words, and then the arrays of all
+    segments are read together: lemmas and sentence starts in one pass per
+    document instead of per block (that per-block work cost more than
+    tokenising, benchmarks/lint.py).
+    """
+    import numpy as np
+    from spacy.attrs import IDX, IS_PUNCT, LIKE_NUM, LOWER, ORTH, SPACY
+
+    from proposal_lint.nlp.pipeline import lemmas, sentence_starts
+
     segments = list(_segments(document))
+    docs = list(nlp.tokenizer.pipe(s[0] for s in segments))
+    sizes = [len(d) for d in docs]
+    if not sum(sizes):
+        return []
+    arrays = np.concatenate([d.to_array([ORTH, LOWER, LIKE_NUM, IS_PUNCT, IDX, SPACY]) for d in docs if len(d)])
+    orth, lower_ids, like_num, is_punct, idx, space = arrays.T
+    firsts = np.cumsum([0] + sizes[:-1])
+    starts = np.flatnonzero(sentence_starts(nlp.vocab, orth, is_punct, np.unique(firsts[np.array(sizes) > 0])))
+    norms, lowers = lemmas(nlp.vocab, lower_ids)
+    nums = like_num.astype(bool).tolist()
+    starts, idx, space = starts.tolist(), idx.tolist(), space.tolist()
     units: list[Unit] = []
     first_row: dict[int, Unit] = {}
-    docs: Iterator[Doc] = nlp.pipe(s[0] for s in segments)
-    for (text, blocks, table, row), doc in zip(segments, docs):
-        norms, lowers, nums = token_arrays(doc)
+    j = 0  # next sentence start
+    for (text, blocks, table, row), doc, base in zip(segments, docs, firsts.tolist()):
+        n = len(doc)
+        if not n:
+            continue
 
-        def unit(span, **kw) -> Unit:
-            a, b = span.start, span.end
-            return Unit(span, blocks, norms=norms[a:b], lowers=lowers[a:b], nums=nums[a:b], source=text, **kw)
+        def unit(a: int, b: int, **kw) -> Unit:
+            g, h = base + a, base + b
+            return Unit(doc, a, b, blocks, norms=norms[g:h], lowers=lowers[g:h], nums=nums[g:h], source=text, **kw)
 
         if table is not None:
-            u = unit(doc[:], start=None, end=None, table=table, row=row)
+            u = unit(0, n, start=None, end=None, table=table, row=row)
             if table in first_row:
                 u.header_row = first_row[table]
             else:
                 first_row[table] = u
             units.append(u)
             continue
-        for sent in doc.sents:
-            if text[sent.start_char : sent.end_char].strip():
-                units.append(unit(sent, start=sent.start_char, end=sent.end_char))
+        a = 0
+        while a < n:
+            while j < len(starts) and starts[j] <= base + a:
+                j += 1
+            b = min(starts[j] - base, n) if j < len(starts) else n
+            # Character range: from the first token to the end of the last (the
+            # next token's start less the last token's trailing space).
+            start = idx[base + a]
+            end = (idx[base + b] if b < n else len(text)) - space[base + b - 1]
+            if text[start:end].strip():
+                units.append(unit(a, b, start=start, end=end))
+            a = b
     return units
