@@ -74,30 +74,49 @@ def _commonness(value: str) -> int:
     return 1 if len(value) <= 3 else 0
 
 
-def _anchor(steps: tuple[Step, ...]) -> int | None:
-    """Index of the fixed-word step to file a pattern under, or None if its only
-    fixed tokens are numbers."""
+def _rarity_order(steps: tuple[Step, ...]) -> list[int]:
+    """Indexes of the fixed-word steps, least common word first (then longer
+    words, then fewer alternatives)."""
     words = [k for k, s in enumerate(steps) if s.min and s.kind in (NORM, LOWER)]
-    if not words:
-        return None
-    # Least common word first; then longer words; then fewer alternatives.
-    return min(words, key=lambda k: (
+    return sorted(words, key=lambda k: (
         max(_commonness(v) for v in steps[k].values),
         -min(len(v) for v in steps[k].values),
         len(steps[k].values),
     ))
 
 
+@dataclass(frozen=True, eq=False)
+class _Entry:
+    """A pattern split at its anchor step: matched forward from the anchor for
+    the end, backward for the starts."""
+
+    label: str
+    anchor: Step
+    before: tuple[Step, ...]  # the steps before the anchor, last first
+    after: tuple[Step, ...]
+    others: tuple[frozenset[str], ...]  # the other fixed words, all needed in the unit
+
+
+class _Filed(defaultdict):
+    """The patterns filed under one word, by their second fixed word (None: no
+    other); `seconds` holds the non-None keys once matching starts."""
+
+    def __init__(self):
+        super().__init__(list)
+        self.seconds: frozenset[str] = frozenset()
+
+
 class TokenMatcher:
     def __init__(self):
-        # Word -> patterns filed under it: (label, steps, fewest and most tokens before that word).
-        self._by_norm: dict[str, list] = defaultdict(list)
-        self._by_lower: dict[str, list] = defaultdict(list)
-        self._by_num: list = []  # patterns whose only fixed tokens are numbers, filed under numbers
+        # Word -> the patterns filed under it, keyed by their second fixed word
+        # (None: the pattern has no other one).
+        self._by_norm: dict[str, _Filed] = defaultdict(_Filed)
+        self._by_lower: dict[str, _Filed] = defaultdict(_Filed)
+        self._by_num: list[_Entry] = []  # patterns whose only fixed tokens are numbers
         # One-word patterns (most context cues) need no search: word -> labels.
         self._one_norm: dict[str, list[str]] = defaultdict(list)
         self._one_lower: dict[str, list[str]] = defaultdict(list)
-        self._keys: tuple[frozenset[str], ...] | None = None  # the indexes' words, made on first use
+        self._keys: tuple | None = None  # the indexes' key sets, made on first use
 
     def add(self, label: str, patterns: list[list[dict]]) -> None:
         self._keys = None
@@ -110,66 +129,71 @@ class TokenMatcher:
                 for v in steps[0].values:
                     index[v].append(label)
                 continue
-            k = _anchor(steps)
-            if k is None:
+            order = _rarity_order(steps)
+            if order:
+                k = order[0]
+            else:  # REGEX steps only ever match numbers ("<small>")
                 k = next((k for k, s in enumerate(steps) if s.min and s.kind in (NUM, REGEX)), None)
                 if k is None:
                     raise ValueError(f"{label}: a pattern needs at least one word that is not optional")
-            # Every fixed word of the pattern must be in the unit: one set test per unit.
-            required = tuple(s.values for s in steps if s.min and s.kind in (NORM, LOWER))
-            entry = (label, steps, sum(s.min for s in steps[:k]), sum(s.max for s in steps[:k]), required)
-            if steps[k].kind in (NUM, REGEX):  # REGEX steps only ever match numbers ("<small>")
+            entry = _Entry(label, steps[k], steps[:k][::-1], steps[k + 1:], tuple(steps[j].values for j in order[1:]))
+            if not order:
                 self._by_num.append(entry)
-            else:
-                index = self._by_norm if steps[k].kind == NORM else self._by_lower
-                for v in steps[k].values:
-                    index[v].append(entry)
+                continue
+            index = self._by_norm if steps[k].kind == NORM else self._by_lower
+            seconds = entry.others[0] if entry.others else [None]
+            for v in steps[k].values:
+                for second in seconds:
+                    index[v][second].append(entry)
 
     def __call__(self, norms: list[str], lowers: list[str], nums: list[bool]) -> list[tuple[str, int, int]]:
         """(label, start, end) of the longest match of each pattern at each start."""
-        out: dict[tuple[str, int], int] = {}
-        n = len(norms)
         if self._keys is None:
             self._keys = tuple(frozenset(d) for d in (self._one_norm, self._one_lower, self._by_norm, self._by_lower))
+            for d in (self._by_norm, self._by_lower):
+                for filed in d.values():
+                    filed.seconds = frozenset(k for k in filed if k)
         one_norm_keys, one_lower_keys, norm_keys, lower_keys = self._keys
+        out: dict[tuple[str, int], int] = {}
         nset, lset = set(norms), set(lowers)
         # Set intersections (in C) find the few words of this unit that anything is filed under.
-        found = [(w, norms) for w in nset & one_norm_keys]
-        found += [(w, lowers) for w in lset & one_lower_keys]
-        for w, seq in found:
-            labels = (self._one_norm if seq is norms else self._one_lower)[w]
-            for i in _positions(seq, w):
-                for label in labels:
-                    out.setdefault((label, i), i + 1)
-        anchors = [(w, norms, self._by_norm[w]) for w in nset & norm_keys]
-        anchors += [(w, lowers, self._by_lower[w]) for w in lset & lower_keys]
-        if self._by_num and True in nums:
-            anchors.append((True, nums, self._by_num))
-        if not anchors:
+        for keys, seq, index in ((nset & one_norm_keys, norms, self._one_norm),
+                                 (lset & one_lower_keys, lowers, self._one_lower)):
+            for w in keys:
+                labels = index[w]
+                for i in _positions(seq, w):
+                    for label in labels:
+                        out.setdefault((label, i), i + 1)
+        found = [(w, norms, self._by_norm[w]) for w in nset & norm_keys]
+        found += [(w, lowers, self._by_lower[w]) for w in lset & lower_keys]
+        if not found and not (self._by_num and True in nums):
             return [(label, start, end) for (label, start), end in out.items()]
         words = nset | lset
-        failed: set[int] = set()  # patterns missing a fixed word
-        tried: set[tuple[int, int]] = set()  # (pattern, start) already searched
-        for w, seq, entries in anchors:
+        n = len(norms)
+        for w, seq, filed in found:
+            entries = filed.get(None, [])
+            for second in words & filed.seconds:
+                entries = entries + filed[second]
             where = None
+            seen = set()
             for entry in entries:
-                label, steps, pre_min, pre_max, required = entry
-                if id(entry) in failed:
+                if id(entry) in seen:
                     continue
-                if any(values.isdisjoint(words) for values in required):
-                    failed.add(id(entry))
+                seen.add(id(entry))
+                if any(values.isdisjoint(words) for values in entry.others[1:]):
                     continue
                 if where is None:
                     where = _positions(seq, w)
                 for i in where:
-                    for start in range(max(0, i - pre_max), i - pre_min + 1):
-                        key = (id(entry), start)
-                        if key in tried:
-                            continue
-                        tried.add(key)
-                        end = _longest(steps, norms, lowers, nums, start, n)
-                        if end is not None and end > out.get((label, start), start):
-                            out[(label, start)] = end
+                    _match_at(entry, i, norms, lowers, nums, n, out)
+        if self._by_num and True in nums:
+            numbers = [i for i, x in enumerate(nums) if x]
+            for entry in self._by_num:
+                if any(values.isdisjoint(words) for values in entry.others):
+                    continue
+                for i in numbers:
+                    if entry.anchor.test(norms, lowers, nums, i):
+                        _match_at(entry, i, norms, lowers, nums, n, out)
         return [(label, start, end) for (label, start), end in out.items()]
 
 
@@ -179,8 +203,23 @@ def _positions(seq: list, value) -> list[int]:
     return [i for i, x in enumerate(seq) if x == value]
 
 
-def _longest(steps, norms, lowers, nums, start: int, n: int) -> int | None:
-    positions = {start}
+def _match_at(entry: _Entry, i: int, norms, lowers, nums, n: int, out: dict) -> None:
+    """Record the matches of `entry` whose anchor step is token i: the furthest
+    end reachable after it, for every start reachable before it."""
+    ends = _reach(entry.after, norms, lowers, nums, i + 1, 1, n)
+    if not ends:
+        return
+    end = max(ends)
+    label = entry.label
+    for start in _reach(entry.before, norms, lowers, nums, i, -1, n):
+        if end > out.get((label, start), start):
+            out[(label, start)] = end
+
+
+def _reach(steps, norms, lowers, nums, pos: int, direction: int, n: int) -> set[int]:
+    """Boundaries reachable from `pos` by matching `steps` in `direction`
+    (+1: forward, boundaries are ends; -1: backward, boundaries are starts)."""
+    positions = {pos}
     for step in steps:
         nxt: set[int] = set()
         for p in positions:
@@ -189,12 +228,12 @@ def _longest(steps, norms, lowers, nums, start: int, n: int) -> int | None:
             # A wildcard gap takes 1..max tokens; a single step takes one.
             q = p
             for _ in range(step.max):
-                if q >= n or not step.test(norms, lowers, nums, q):
+                t = q if direction > 0 else q - 1
+                if not 0 <= t < n or not step.test(norms, lowers, nums, t):
                     break
-                q += 1
+                q += direction
                 nxt.add(q)
         if not nxt:
-            return None
+            return nxt
         positions = nxt
-    end = max(positions)
-    return end if end > start else None
+    return positions
