@@ -103,6 +103,7 @@ def annotate(units: list[Unit], matchers: tuple[TokenMatcher, ...], heading_flag
         for label, ranges in hits.items():
             hits[label] = _merge(ranges)
         unit.hits = hits
+        unit.concepts = {label.partition(".")[0] for label in hits}
         unit.heading_flags = heading_flags(unit.section)
         unit.cues = ctx.ContextCues(
             hits={k: v for k, v in hits.items() if k.startswith("context.")},
@@ -148,11 +149,23 @@ class ConceptEvaluator:
         self.concepts = ruleset.concepts
 
     def evaluate(self, units: list[Unit]) -> dict[str, ConceptResult]:
+        # Each concept only looks at the units that mention it (or whose table
+        # header row does): most units mention few concepts.
+        self._units = units
+        self._with: dict[str, list[int]] = {}
+        for k, unit in enumerate(units):
+            named = unit.concepts if unit.header_row is None else unit.concepts | unit.header_row.concepts
+            for cid in named:
+                self._with.setdefault(cid, []).append(k)
         results: dict[str, ConceptResult] = {}
         # Mention concepts may depend on others (weak_blocked_by), so resolve lazily.
         for cid in self.concepts:
             self._result(cid, units, results)
         return results
+
+    def _mentioning(self, cid: str) -> list[Unit]:
+        units = self._units
+        return [units[k] for k in self._with.get(cid, ())]
 
     def _result(self, cid: str, units: list[Unit], results: dict) -> ConceptResult:
         if cid in results:
@@ -174,10 +187,11 @@ class ConceptEvaluator:
     def _mention(self, c: MentionConcept, units: list[Unit], results: dict) -> ConceptResult:
         res = ConceptResult()
         weak_hits: list[Hit] = []
-        for unit in units:
+        groups = c.mention_groups
+        for unit in self._mentioning(c.id):
             cues = _cues(unit)
             sentence_reason = None  # a definition covers every mention in its sentence
-            for hit in _group_hits(unit, c.id, c.mention_groups):
+            for hit in _group_hits(unit, c.id, groups):
                 reason = sentence_reason or ctx.discount_reason(unit, cues, hit.start, hit.end, c.discount)
                 if reason == "definition":
                     sentence_reason = reason
@@ -195,7 +209,7 @@ class ConceptEvaluator:
                 for ref in c.weak_blocked_by:
                     if "." in ref:  # a helper group: "the model weights are not changed"
                         cid, group = ref.split(".", 1)
-                        if any(_group_hits(u, cid, [group]) for u in units):
+                        if any(_group_hits(u, cid, [group]) for u in self._mentioning(cid)):
                             blocked_by = ref
                             break
                     elif self._result(ref, units, results).present:
@@ -214,8 +228,8 @@ class ConceptEvaluator:
         the same paragraph ("We asked GPT-4o with a system prompt. Only 54 of 100 were
         right."), or with their table's header row."""
         res = ConceptResult()
-        prev: Unit | None = None
-        for unit in units:
+        for k in self._with.get(c.id, ()):
+            unit, prev = units[k], units[k - 1] if k else None
             window = [unit]
             if (
                 prev is not None
@@ -226,7 +240,6 @@ class ConceptEvaluator:
                 and not all(_has(unit, c.id, g) for g in c.all)
             ):
                 window = [prev, unit]
-            prev = unit
 
             def has(group: str, header: bool = True) -> bool:
                 return any(_has(u, c.id, group, with_header=header) for u in window)
@@ -260,6 +273,7 @@ class ConceptEvaluator:
         paragraph or table, once the whole document has every `require` part."""
         res = ConceptResult()
         ok_by_unit: list[set[str]] = []
+        units = self._mentioning(c.id)
         for unit in units:
             cues = _cues(unit)
             ok_groups = set()
