@@ -45,6 +45,12 @@ _CJK = re.compile(r"[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef]")
 def clean(text: str) -> str:
     """NFKC (which also splits ligatures: "ﬁ" -> "fi"), drop invisible characters
     and (cid:N) artifacts, collapse whitespace."""
+    if text.isascii() and "(cid:" not in text:
+        # Fast path for most lines: ASCII is NFKC-stable and holds no invisible
+        # characters. str.split() splits on exactly the characters \s matches.
+        if not text.isprintable():
+            text = _CONTROL.sub(" ", text)
+        return " ".join(text.split())
     text = _CID.sub("", text).translate(_INVISIBLE)
     text = unicodedata.normalize("NFKC", text)
     text = _CONTROL.sub(" ", text)
