@@ -164,6 +164,8 @@ def question(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
     if any(s < start for s in _in(cues.hits.get("context.question", []), lo, hi)):
         return True
     # Inside quotation marks: an odd number of quote characters before it.
+    if not unit.has_quotes:
+        return False
     doc = span.doc
     before = unit.source[doc[span.start + lo].idx : doc[span.start + start].idx]
     opened = before.count("“") + before.count("«") - before.count("”") - before.count("»")

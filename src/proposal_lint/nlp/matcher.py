@@ -148,14 +148,18 @@ class TokenMatcher:
 
     def __call__(self, norms: list[str], lowers: list[str], nums: list[bool]) -> list[tuple[str, int, int]]:
         """(label, start, end) of the longest match of each pattern at each start."""
+        found = self.find(norms, lowers, nums, set(norms), set(lowers), {})
+        return [(label, start, end) for (label, start), end in found.items()]
+
+    def find(self, norms, lowers, nums, nset: set[str], lset: set[str], out: dict) -> dict[tuple[str, int], int]:
+        """Add the matches to `out` as (label, start) -> end; `nset`/`lset` are the
+        sets of `norms`/`lowers` (callers running several matchers make them once)."""
         if self._keys is None:
             self._keys = tuple(frozenset(d) for d in (self._one_norm, self._one_lower, self._by_norm, self._by_lower))
             for d in (self._by_norm, self._by_lower):
                 for filed in d.values():
                     filed.seconds = frozenset(k for k in filed if k)
         one_norm_keys, one_lower_keys, norm_keys, lower_keys = self._keys
-        out: dict[tuple[str, int], int] = {}
-        nset, lset = set(norms), set(lowers)
         # Set intersections (in C) find the few words of this unit that anything is filed under.
         for keys, seq, index in ((nset & one_norm_keys, norms, self._one_norm),
                                  (lset & one_lower_keys, lowers, self._one_lower)):
@@ -167,7 +171,7 @@ class TokenMatcher:
         found = [(w, norms, self._by_norm[w]) for w in nset & norm_keys]
         found += [(w, lowers, self._by_lower[w]) for w in lset & lower_keys]
         if not found and not (self._by_num and True in nums):
-            return [(label, start, end) for (label, start), end in out.items()]
+            return out
         words = nset | lset
         n = len(norms)
         for w, seq, filed in found:
@@ -194,7 +198,7 @@ class TokenMatcher:
                 for i in numbers:
                     if entry.anchor.test(norms, lowers, nums, i):
                         _match_at(entry, i, norms, lowers, nums, n, out)
-        return [(label, start, end) for (label, start), end in out.items()]
+        return out
 
 
 def _positions(seq: list, value) -> list[int]:

@@ -59,6 +59,10 @@ class Unit:
             return self.source
         return self.source[self.start : self.end]
 
+    @cached_property
+    def has_quotes(self) -> bool:
+        return '"' in self.text or "“" in self.text or "«" in self.text
+
     @property
     def page(self) -> int | None:
         return self.block.page

@@ -93,22 +93,32 @@ def build_matchers(ruleset: RuleSet) -> tuple[TokenMatcher, TokenMatcher, TokenM
 def annotate(units: list[Unit], matchers: tuple[TokenMatcher, ...], heading_flags) -> None:
     """Fill unit.hits with every term-group match (longest match per label and start)."""
     content, cues = matchers[:2]
+    flags_by_block: dict[int, set[str]] = {}  # a block's sentences share its section
     for unit in units:
-        found = content(unit.norms, unit.lowers, unit.nums)
+        norms, lowers, nums = unit.norms, unit.lowers, unit.nums
+        nset, lset = set(norms), set(lowers)
+        found = content.find(norms, lowers, nums, nset, lset, {})
         if found:
-            found += cues(unit.norms, unit.lowers, unit.nums)
+            cues.find(norms, lowers, nums, nset, lset, found)
         hits: dict[str, list[tuple[int, int]]] = {}
-        for label, start, end in found:
-            hits.setdefault(label, []).append((start, end))
+        for (label, start), end in found.items():
+            if label in hits:
+                hits[label].append((start, end))
+            else:
+                hits[label] = [(start, end)]
+        cue_hits = {}
         for label, ranges in hits.items():
-            hits[label] = _merge(ranges)
+            if len(ranges) > 1:
+                hits[label] = ranges = _merge(ranges)
+            if label.startswith("context."):
+                cue_hits[label] = ranges
         unit.hits = hits
         unit.concepts = {label.partition(".")[0] for label in hits}
-        unit.heading_flags = heading_flags(unit.section)
-        unit.cues = ctx.ContextCues(
-            hits={k: v for k, v in hits.items() if k.startswith("context.")},
-            heading_flags=unit.heading_flags,
-        )
+        key = id(unit.blocks[0])
+        if key not in flags_by_block:
+            flags_by_block[key] = heading_flags(unit.section)
+        unit.heading_flags = flags_by_block[key]
+        unit.cues = ctx.ContextCues(hits=cue_hits, heading_flags=unit.heading_flags)
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
