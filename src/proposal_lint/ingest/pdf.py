@@ -201,7 +201,7 @@ def _read_page(page: pdfium.PdfPage, index: int, tables: "_TableFinder", warning
         text = tp.get_text_range() if n > 0 else ""
         if len(text) != n:  # characters outside the BMP: map index -> char one by one
             text = "".join(chr(raw.FPDFText_GetUnicode(tp.raw, i) or 32) for i in range(n))
-        lines = [ln for seg in _segments(text) for ln in _lines(tp, text, seg, tf)]
+        lines = _lines(tp, text, tf)
         if shown.rot and lines:
             long = [ln for ln in lines if len(ln.text) >= 4]
             upright = sum(1 for ln in long if ln.bottom - ln.top > ln.x1 - ln.x0) > len(long) / 2
@@ -246,25 +246,37 @@ def _segments(text: str):
         yield start, len(text), False
 
 
-def _lines(tp: pdfium.PdfTextPage, text: str, seg, tf: _Transform) -> list[_Line]:
-    start, end, hyph = seg
-    chunk = text[start:end]
-    stripped = chunk.strip()
-    if not stripped:
-        return []
-    start += len(chunk) - len(chunk.lstrip())
-    end = start + len(stripped)
-    n_rects = raw.FPDFText_CountRects(tp.raw, start, end - start)
-    rects = []
-    for k in range(max(n_rects, 0)):
-        raw.FPDFText_GetRect(tp.raw, k, _L, _T, _R, _B)
-        rects.append(tf.box(_L.value, _B.value, _R.value, _T.value))
-    if not rects:
-        return []
-    size = _font_size(tp, start, end, rects)
-    if len(rects) > 1 and not _one_row(rects, size):
-        return _split_by_chars(tp, text, start, end, hyph, tf, size)
-    return [_make_line(tp, stripped + ("-" if hyph else ""), start, end, rects, size)]
+def _lines(tp: pdfium.PdfTextPage, text: str, tf: _Transform) -> list[_Line]:
+    """The page's visual lines. This loop runs for every line of the file, so
+    the unrotated `tf.box` (tf.rot is 0 here) and the line's bounding box are
+    worked out inline."""
+    tpr = tp.raw
+    ox, oy = tf.x0, tf.y1
+    out: list[_Line] = []
+    for start, end, hyph in _segments(text):
+        chunk = text[start:end]
+        rest = chunk.lstrip()
+        if not rest:
+            continue
+        stripped = rest.rstrip()
+        start += len(chunk) - len(rest)
+        end = start + len(stripped)
+        rects = []
+        for k in range(raw.FPDFText_CountRects(tpr, start, end - start)):
+            raw.FPDFText_GetRect(tpr, k, _L, _T, _R, _B)
+            ax, bx, ay, by = _L.value - ox, _R.value - ox, oy - _B.value, oy - _T.value
+            # min()/max() spelled out, ties keeping the first argument as they do.
+            rects.append((bx if bx < ax else ax, by if by < ay else ay, bx if bx > ax else ax, by if by > ay else ay))
+        if not rects:
+            continue
+        size = _font_size(tp, start, end, rects)
+        if len(rects) > 1 and not _one_row(rects, size):
+            out += _split_by_chars(tp, text, start, end, hyph, tf, size)
+        else:
+            box = rects[0] if len(rects) == 1 else (
+                min(r[0] for r in rects), min(r[1] for r in rects), max(r[2] for r in rects), max(r[3] for r in rects))
+            out.append(_make_line(tp, stripped + "-" if hyph else stripped, start, end, box, size))
+    return out
 
 
 def _one_row(rects, size: float) -> bool:
@@ -291,11 +303,8 @@ def _is_bold(tp, i: int) -> bool:
     return bool(_BOLD_NAME.search(_FONTNAME.value)) or bool(_FLAGS.value & (1 << 18))
 
 
-def _make_line(tp, text: str, start: int, end: int, rects, size: float) -> _Line:
-    x0 = min(r[0] for r in rects)
-    top = min(r[1] for r in rects)
-    x1 = max(r[2] for r in rects)
-    bottom = max(r[3] for r in rects)
+def _make_line(tp, text: str, start: int, end: int, box, size: float) -> _Line:
+    x0, top, x1, bottom = box
     bold = _is_bold(tp, start) and _is_bold(tp, (start + end) // 2) and _is_bold(tp, end - 1)
     return _Line(clean(text), x0, top, x1, bottom, size, bold)
 
@@ -321,8 +330,7 @@ def _split_by_chars(tp, text, start, end, hyph, tf, size) -> list[_Line]:
     for k, (a, b, x0, top, x1, bottom) in enumerate(pieces):
         piece = text[a:b + 1] + ("-" if hyph and k == len(pieces) - 1 else "")
         piece_size = round(raw.FPDFText_GetFontSize(tp.raw, (a + b) // 2) * 2) / 2
-        rect = (x0, top, x1, bottom)
-        ln = _make_line(tp, piece, a, b + 1, [rect], piece_size if piece_size > 1.5 else size)
+        ln = _make_line(tp, piece, a, b + 1, (x0, top, x1, bottom), piece_size if piece_size > 1.5 else size)
         if ln.text:
             out.append(ln)
     return out
