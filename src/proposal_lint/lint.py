@@ -6,7 +6,9 @@ the rules and the matcher once, then runs documents through them.
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Iterable, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from proposal_lint.model import Document, DocumentResult
@@ -23,13 +25,12 @@ class Linter:
         self.matchers = build_matchers(self.ruleset)
         self.evaluator = ConceptEvaluator(self.ruleset)
         self.labels = {cid: c.label or cid.replace("_", " ") for cid, c in self.ruleset.concepts.items()}
-        self._heading_flags: dict[str, frozenset[str]] = {}
+        self._heading_flags: dict[str, frozenset[str]] = {}  # heading text -> its flags
+        self._path_flags: dict[tuple[str, ...], frozenset[str]] = {}  # section path -> flags
         # The pipeline, lemma table and patterns live as long as the process; move
         # them out of the garbage collector's sight so that the many small objects
         # made per document do not trigger rescans of them (~30% of NLP time on a
         # 100-page proposal, benchmarks/lint.py).
-        import gc
-
         gc.freeze()
 
     @property
@@ -49,6 +50,10 @@ class Linter:
         return units, self.evaluator.evaluate(units)
 
     def lint_one(self, doc: Document, rule_ids: Iterable[str] | None = None) -> DocumentResult:
+        with _gc_paused():
+            return self._lint_one(doc, rule_ids)
+
+    def _lint_one(self, doc: Document, rule_ids: Iterable[str] | None) -> DocumentResult:
         from proposal_lint.rules.checks import run_rule
         from proposal_lint.verdict import decide
 
@@ -75,6 +80,12 @@ class Linter:
 
     def _flags_for(self, section: list[str]) -> set[str]:
         """"rejected" / "education" when any heading on the path says so."""
+        key = tuple(section)
+        if key not in self._path_flags:
+            self._path_flags[key] = self._path_flags_uncached(section)
+        return self._path_flags[key]
+
+    def _path_flags_uncached(self, section: list[str]) -> frozenset[str]:
         flags: set[str] = set()
         for depth, heading in enumerate(section, start=1):
             if heading not in self._heading_flags:
@@ -104,7 +115,26 @@ class Linter:
             # A price section is the innermost one ("8. Fees"), not a document
             # titled "Quote Q-117" whose every line would then be a price line.
             flags |= found if depth == len(section) else found - {"price"}
-        return flags
+        return frozenset(flags)
+
+
+@contextmanager
+def _gc_paused():
+    """No cyclic garbage collection while one document is analysed.
+
+    Analysis makes tens of thousands of small containers (units, hit lists)
+    that all live until the result is built, so the collector's passes find
+    nothing to free yet keep re-scanning them: ~20% of NLP time on a 100-page
+    proposal (benchmarks/lint.py). Reference counting still frees everything
+    when the document is done; the collector resumes right after.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def document_from_text(text: str, path: str = "<text>") -> Document:

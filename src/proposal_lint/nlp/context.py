@@ -34,7 +34,7 @@ class ContextCues:
     """Token ranges of each cue group inside one unit (relative to unit.span)."""
 
     hits: dict[str, list[tuple[int, int]]]
-    heading_flags: set[str]  # "rejected", "education" from the section path
+    heading_flags: frozenset[str]  # "rejected", "education" from the section path
 
     def starts(self, group: str) -> list[int]:
         return [s for s, _ in self.hits.get(group, [])]

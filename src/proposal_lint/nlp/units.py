@@ -37,7 +37,7 @@ class Unit:
     source: str = ""  # the block text, or the joined row
     hits: dict[str, list[tuple[int, int]]] = field(default_factory=dict)  # group -> token ranges in span
     concepts: set[str] = field(default_factory=set)  # the concept ids of `hits`
-    heading_flags: set[str] = field(default_factory=set)  # e.g. {"rejected"} from the section path
+    heading_flags: frozenset[str] = frozenset()  # e.g. {"rejected"} from the section path
     cues: object = None  # context.ContextCues, set once by rules.concepts.annotate
 
     @cached_property

@@ -93,7 +93,6 @@ def build_matchers(ruleset: RuleSet) -> tuple[TokenMatcher, TokenMatcher, TokenM
 def annotate(units: list[Unit], matchers: tuple[TokenMatcher, ...], heading_flags) -> None:
     """Fill unit.hits with every term-group match (longest match per label and start)."""
     content, cues = matchers[:2]
-    flags_by_block: dict[int, set[str]] = {}  # a block's sentences share its section
     for unit in units:
         norms, lowers, nums = unit.norms, unit.lowers, unit.nums
         nset, lset = set(norms), set(lowers)
@@ -114,10 +113,7 @@ def annotate(units: list[Unit], matchers: tuple[TokenMatcher, ...], heading_flag
                 cue_hits[label] = ranges
         unit.hits = hits
         unit.concepts = {label.partition(".")[0] for label in hits}
-        key = id(unit.blocks[0])
-        if key not in flags_by_block:
-            flags_by_block[key] = heading_flags(unit.section)
-        unit.heading_flags = flags_by_block[key]
+        unit.heading_flags = heading_flags(unit.section)
         unit.cues = ctx.ContextCues(hits=cue_hits, heading_flags=unit.heading_flags)
 
 
