@@ -1,7 +1,8 @@
 """The one spaCy pipeline: blank English with a sentencizer, plus lookup lemmas.
 
-No statistical model is ever downloaded: `spacy.blank("en")` tokenises and
-splits sentences, and lemmas come from the English lookup table shipped by
+No statistical model is ever downloaded: `spacy.blank("en")` tokenises, the
+rule of spaCy's Sentencizer splits sentences (computed on token arrays, see
+sentence_starts), and lemmas come from the English lookup table shipped by
 spacy-lookups-data (the table spaCy's lookup lemmatizer uses). We look up the
 lower-cased form, so "Fine-Tuned", "fine-tuning" and "fine tune" all meet the
 pattern "fine-tune". We read the table directly instead of running spaCy's
