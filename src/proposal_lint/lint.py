@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import gc
 from collections.abc import Iterable, Sequence
-from contextlib import contextmanager
 from pathlib import Path
 
+from proposal_lint.gcpause import gc_paused
 from proposal_lint.model import Document, DocumentResult
 
 
@@ -50,7 +50,7 @@ class Linter:
         return units, self.evaluator.evaluate(units)
 
     def lint_one(self, doc: Document, rule_ids: Iterable[str] | None = None) -> DocumentResult:
-        with _gc_paused():
+        with gc_paused():
             return self._lint_one(doc, rule_ids)
 
     def _lint_one(self, doc: Document, rule_ids: Iterable[str] | None) -> DocumentResult:
@@ -116,25 +116,6 @@ class Linter:
             # titled "Quote Q-117" whose every line would then be a price line.
             flags |= found if depth == len(section) else found - {"price"}
         return frozenset(flags)
-
-
-@contextmanager
-def _gc_paused():
-    """No cyclic garbage collection while one document is analysed.
-
-    Analysis makes tens of thousands of small containers (units, hit lists)
-    that all live until the result is built, so the collector's passes find
-    nothing to free yet keep re-scanning them: ~20% of NLP time on a 100-page
-    proposal (benchmarks/lint.py). Reference counting still frees everything
-    when the document is done; the collector resumes right after.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
 
 
 def document_from_text(text: str, path: str = "<text>") -> Document:

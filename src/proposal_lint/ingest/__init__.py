@@ -10,6 +10,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from proposal_lint.gcpause import gc_paused
 from proposal_lint.model import Document, IngestError
 
 # Extensions a directory walk picks up. Explicitly named files are always
@@ -101,11 +102,13 @@ def load_document(path: str | Path, *, password: str | None = None, limits: Limi
     if kind == "pdf":
         from proposal_lint.ingest import pdf
 
-        return pdf.extract(path, sha256=digest, size=size, password=password, limits=limits)
+        with gc_paused():
+            return pdf.extract(path, sha256=digest, size=size, password=password, limits=limits)
     if kind == "zip":
         from proposal_lint.ingest import docx
 
-        return docx.extract(path, sha256=digest, size=size, limits=limits)
+        with gc_paused():
+            return docx.extract(path, sha256=digest, size=size, limits=limits)
     if kind == "text":
         from proposal_lint.ingest import text
 
