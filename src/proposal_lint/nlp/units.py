@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from dataclasses import dataclass, field
-from functools import cached_property
 
 from spacy.tokens import Doc, Span
 
@@ -40,10 +39,15 @@ class Unit:
     heading_flags: frozenset[str] = frozenset()  # e.g. {"rejected"} from the section path
     cues: object = None  # context.ContextCues, set once by rules.concepts.annotate
 
-    @cached_property
+    @property
     def span(self) -> Span:
-        """The tokens of this unit (made when a context check needs them)."""
-        return self.doc[self.first : self.last]
+        """The tokens of this unit (made when a context check first needs them;
+        by hand rather than functools.cached_property, which takes a lock per
+        access on Python 3.11)."""
+        span = self.__dict__.get("_span")
+        if span is None:
+            span = self.__dict__["_span"] = self.doc[self.first : self.last]
+        return span
 
     @property
     def block(self) -> Block:
@@ -53,15 +57,17 @@ class Unit:
     def kind(self) -> BlockKind:
         return self.block.kind
 
-    @cached_property
+    @property
     def text(self) -> str:
-        if self.start is None:
-            return self.source
-        return self.source[self.start : self.end]
+        text = self.__dict__.get("_text")
+        if text is None:
+            text = self.__dict__["_text"] = self.source if self.start is None else self.source[self.start : self.end]
+        return text
 
-    @cached_property
+    @property
     def has_quotes(self) -> bool:
-        return '"' in self.text or "“" in self.text or "«" in self.text
+        text = self.text
+        return '"' in text or "“" in text or "«" in text
 
     @property
     def page(self) -> int | None:
