@@ -150,6 +150,7 @@ def _metadata(pdf: pdfium.PdfDocument) -> dict[str, str]:
 _L, _B, _R, _T = (ctypes.c_double() for _ in range(4))
 _FONTNAME = ctypes.create_string_buffer(128)
 _FLAGS = ctypes.c_int()
+_FLAGS_REF = ctypes.byref(_FLAGS)  # made once: byref() per call is a measurable cost
 _BOLD_NAME = re.compile(rb"bold|black|heavy|semibold|demi", re.I)
 
 
@@ -269,13 +270,13 @@ def _lines(tp: pdfium.PdfTextPage, text: str, tf: _Transform) -> list[_Line]:
             rects.append((bx if bx < ax else ax, by if by < ay else ay, bx if bx > ax else ax, by if by > ay else ay))
         if not rects:
             continue
-        size = _font_size(tp, start, end, rects)
+        size = _font_size(tpr, start, end, rects)
         if len(rects) > 1 and not _one_row(rects, size):
-            out += _split_by_chars(tp, text, start, end, hyph, tf, size)
+            out += _split_by_chars(tpr, text, start, end, hyph, tf, size)
         else:
             box = rects[0] if len(rects) == 1 else (
                 min(r[0] for r in rects), min(r[1] for r in rects), max(r[2] for r in rects), max(r[3] for r in rects))
-            out.append(_make_line(tp, stripped + "-" if hyph else stripped, start, end, box, size))
+            out.append(_make_line(tpr, stripped + "-" if hyph else stripped, start, end, box, size))
     return out
 
 
@@ -288,34 +289,36 @@ def _one_row(rects, size: float) -> bool:
     return True
 
 
-def _font_size(tp, start: int, end: int, rects) -> float:
+def _font_size(tpr, start: int, end: int, rects) -> float:
     mid = (start + end) // 2
-    size = raw.FPDFText_GetFontSize(tp.raw, mid)
+    size = raw.FPDFText_GetFontSize(tpr, mid)
     if size <= 1.5:  # font scaled by the text matrix: fall back to the line height
         size = max(r[3] - r[1] for r in rects)
     return round(size * 2) / 2
 
 
-def _is_bold(tp, i: int) -> bool:
-    if raw.FPDFText_GetFontWeight(tp.raw, i) >= 600:
+def _is_bold(tpr, i: int) -> bool:
+    # The font name/flags are left untouched when the char has no text object
+    # (or the name does not fit), so the previous call's values count then.
+    if raw.FPDFText_GetFontWeight(tpr, i) >= 600:
         return True
-    raw.FPDFText_GetFontInfo(tp.raw, i, _FONTNAME, 128, ctypes.byref(_FLAGS))
-    return bool(_BOLD_NAME.search(_FONTNAME.value)) or bool(_FLAGS.value & (1 << 18))
+    raw.FPDFText_GetFontInfo(tpr, i, _FONTNAME, 128, _FLAGS_REF)
+    return bool(_FLAGS.value & (1 << 18)) or bool(_BOLD_NAME.search(_FONTNAME.value))
 
 
-def _make_line(tp, text: str, start: int, end: int, box, size: float) -> _Line:
+def _make_line(tpr, text: str, start: int, end: int, box, size: float) -> _Line:
     x0, top, x1, bottom = box
-    bold = _is_bold(tp, start) and _is_bold(tp, (start + end) // 2) and _is_bold(tp, end - 1)
+    bold = _is_bold(tpr, start) and _is_bold(tpr, (start + end) // 2) and _is_bold(tpr, end - 1)
     return _Line(clean(text), x0, top, x1, bottom, size, bold)
 
 
-def _split_by_chars(tp, text, start, end, hyph, tf, size) -> list[_Line]:
+def _split_by_chars(tpr, text, start, end, hyph, tf, size) -> list[_Line]:
     """Cut a PDFium line where characters jump to another row or across a wide gap."""
     pieces: list[list] = []  # [first, last, x0, top, x1, bottom]
     for i in range(start, end):
         if text[i].isspace():
             continue
-        raw.FPDFText_GetCharBox(tp.raw, i, _L, _R, _B, _T)
+        raw.FPDFText_GetCharBox(tpr, i, _L, _R, _B, _T)
         x0, top, x1, bottom = tf.box(_L.value, _B.value, _R.value, _T.value)
         if pieces:
             p = pieces[-1]
@@ -329,8 +332,8 @@ def _split_by_chars(tp, text, start, end, hyph, tf, size) -> list[_Line]:
     out = []
     for k, (a, b, x0, top, x1, bottom) in enumerate(pieces):
         piece = text[a:b + 1] + ("-" if hyph and k == len(pieces) - 1 else "")
-        piece_size = round(raw.FPDFText_GetFontSize(tp.raw, (a + b) // 2) * 2) / 2
-        ln = _make_line(tp, piece, a, b + 1, (x0, top, x1, bottom), piece_size if piece_size > 1.5 else size)
+        piece_size = round(raw.FPDFText_GetFontSize(tpr, (a + b) // 2) * 2) / 2
+        ln = _make_line(tpr, piece, a, b + 1, (x0, top, x1, bottom), piece_size if piece_size > 1.5 else size)
         if ln.text:
             out.append(ln)
     return out
