@@ -194,6 +194,7 @@ class ConceptEvaluator:
         res = ConceptResult()
         weak_hits: list[Hit] = []
         groups = c.mention_groups
+        unchanged = None  # does the document say the model stays unchanged? (asked once, when needed)
         for unit in self._mentioning(c.id):
             cues = _cues(unit)
             sentence_reason = None  # a definition covers every mention in its sentence
@@ -203,6 +204,10 @@ class ConceptEvaluator:
                     sentence_reason = reason
                 if reason is None and c.other_sense and hit.group.split(".")[1] in c.other_sense.groups:
                     reason = _other_sense(unit, hit, c)
+                    if reason is UNCLEAR:
+                        if unchanged is None:
+                            unchanged = self._says_unchanged(c)
+                        reason = "other sense of tune (the model itself is not trained)" if unchanged else None
                 if reason:
                     res.discounted.append((hit, reason))
                 elif hit.group.split(".")[1] in c.weak:
@@ -229,10 +234,21 @@ class ConceptEvaluator:
                 res.counted.sort(key=lambda h: (order[id(h.unit)], h.start))
         return res
 
+    def _says_unchanged(self, c: MentionConcept) -> bool:
+        """Does the vendor state that the model itself is not trained (not in a
+        question or a requirement)?"""
+        if not c.other_sense.unchanged:
+            return False
+        for unit in self._mentioning(c.id):
+            for hit in _group_hits(unit, c.id, [c.other_sense.unchanged]):
+                if not ctx.discount_reason(unit, _cues(unit), hit.start, hit.end, ["question", "requirement"]):
+                    return True
+        return False
+
     def _cooccurrence(self, c: CooccurrenceConcept, units: list[Unit]) -> ConceptResult:
         """Units that have every `all` group, alone or with the sentence before them in
         the same paragraph ("We asked GPT-4o with a system prompt. Only 54 of 100 were
-        right."), or with their table's header row."""
+        right.") or section (`window`), or with their table's header row."""
         res = ConceptResult()
         for k in self._with.get(c.id, ()):
             unit, prev = units[k], units[k - 1] if k else None
@@ -240,7 +256,8 @@ class ConceptEvaluator:
             if (
                 prev is not None
                 and prev.table is None
-                and prev.block is unit.block
+                and (prev.block is unit.block or c.window == "section" and unit.table is None
+                     and prev.section == unit.section)
                 # only when neither sentence has it all on its own
                 and not all(_has(prev, c.id, g) for g in c.all)
                 and not all(_has(unit, c.id, g) for g in c.all)
@@ -327,8 +344,13 @@ def _container(unit: Unit):
     return ("table", unit.table) if unit.table is not None else ("block", unit.block.index)
 
 
+UNCLEAR = "unclear"  # _other_sense: neither a model nor something else is named
+
+
 def _other_sense(unit: Unit, hit: Hit, c: MentionConcept) -> str | None:
-    """"fine-tune the retrieval settings", "prompt fine-tuning": not a model being trained."""
+    """"fine-tune the retrieval settings", "prompt fine-tuning": not a model being
+    trained. None when a model (or training data) follows; UNCLEAR when nothing
+    tells ("the fine-tuning phase", "fine-tuning of the whole system")."""
     os_ = c.other_sense
     span = unit.span
     # A modifier right before: "prompt fine-tuning", "retrieval fine-tuning".
@@ -342,11 +364,13 @@ def _other_sense(unit: Unit, hit: Hit, c: MentionConcept) -> str | None:
             "to", "for", "further", "then", "each", "both", "all", "any", "some", "such", "existing",
             "current", "initial", "-", "it", "them", "we", "you", "client", "'s", "’s", "specific"}
     content: list[tuple[str, str]] = []  # (lower, lemma) of the first content words
+    data_follows = False
     for k, tok in enumerate(span[hit.end : hit.end + 8], start=hit.end):
         if tok.is_punct and tok.text not in ("-",):
             break
         if tok.lower_ in ("on", "with", "using", "from", "against"):
-            break  # what follows is the training data: "fine-tune on your knowledge base"
+            data_follows = True  # what follows is the training data: "fine-tune on your knowledge base"
+            break
         if tok.lower_ in skip:
             continue
         content.append((tok.lower_, unit.norms[k]))
@@ -360,4 +384,6 @@ def _other_sense(unit: Unit, hit: Hit, c: MentionConcept) -> str | None:
     # The head of the object comes last: "fine-tune the review playbook prompts".
     if any(low in os_.objects or lemma in os_.objects for low, lemma in content):
         return "other sense of tune"
-    return None
+    if data_follows and not content:
+        return None  # "fine-tune it on 4,000 labelled tickets"
+    return UNCLEAR

@@ -52,6 +52,10 @@ class OtherSense(_Strict):
     objects: list[str]  # "fine-tune the retrieval settings"
     modifiers: list[str]  # "prompt fine-tuning"
     model_nouns: list[str]  # "fine-tune the model" (prefixes: "gpt" meets "gpt-4o")
+    # A helper group of the concept saying the model itself stays unchanged ("we
+    # do not train it"): where the document says so, a mention whose object is
+    # unclear ("the fine-tuning phase") is read as another sense too.
+    unchanged: str | None = None
 
 
 class MentionConcept(_ConceptBase):
@@ -64,7 +68,9 @@ class MentionConcept(_ConceptBase):
 
     @model_validator(mode="after")
     def _refs(self):
-        self._need_groups(*self.weak, *self.helper, *(self.other_sense.groups if self.other_sense else []))
+        os_ = self.other_sense
+        self._need_groups(*self.weak, *self.helper, *(os_.groups if os_ else []),
+                          *([os_.unchanged] if os_ and os_.unchanged else []))
         return self
 
     @property
@@ -80,6 +86,9 @@ class CooccurrenceConcept(_ConceptBase):
     anchor: str
     none: list[str] = []  # a unit with any of these does not count...
     unless: list[str] = []  # ...unless it also has one of these
+    # A unit may complete the sentence before it in the same paragraph, or
+    # (section) anywhere in the same section.
+    window: Literal["paragraph", "section"] = "paragraph"
     discount: list[Literal[CONTEXTS]] = []  # type: ignore[valid-type]
 
     @model_validator(mode="after")
