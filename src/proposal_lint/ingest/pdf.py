@@ -564,6 +564,7 @@ class _Layout:
                 group_kind = None
                 group_level = None
                 prev = None
+                list_lefts = None  # indents of the column's list items, found at its first one
                 for ln in col:
                     lvl = next(it)
                     if ln.kind == "table":
@@ -596,7 +597,10 @@ class _Layout:
                         self._flush(out, group, group_kind, group_level, p.number, path)
                         group, group_kind, group_level = [], kind, level_here
                         if kind == BlockKind.list_item:
-                            group_level = self._list_level(ln, col)
+                            if list_lefts is None:
+                                list_lefts = self._list_lefts(col)
+                            left = round(ln.x0 / 6)
+                            group_level = list_lefts.index(left) + 1 if left in list_lefts else 1
                     group.append(ln)
                     prev = ln
                 self._flush(out, group, group_kind, group_level, p.number, path)
@@ -622,9 +626,10 @@ class _Layout:
         return ln.x0 - left > 0.8 * ln.size and prev.x0 - left < 0.5 * ln.size and prev.x1 < right - 0.05 * (right - left)
 
     @staticmethod
-    def _list_level(ln: _Line, col: list[_Line]) -> int:
-        lefts = sorted({round(c.x0 / 6) for c in col if strip_bullet(c.text)[0] or _ENUM.match(c.text)})
-        return lefts.index(round(ln.x0 / 6)) + 1 if round(ln.x0 / 6) in lefts else 1
+    def _list_lefts(col: list[_Line]) -> list[int]:
+        """Left edges (6 pt steps) of a column's list items; an item's list level
+        is the rank of its own edge."""
+        return sorted({round(c.x0 / 6) for c in col if strip_bullet(c.text)[0] or _ENUM.match(c.text)})
 
     def _mark_footnotes(self, col: list[_Line], page: _Page) -> None:
         """Small-type lines at the end of a column that start with a note mark."""
