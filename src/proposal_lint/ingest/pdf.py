@@ -23,6 +23,7 @@ import math
 import re
 import time
 from collections import Counter
+from collections.abc import Set
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -432,6 +433,33 @@ class _TableFinder:
 # ---- layout ----------------------------------------------------------------------
 
 
+class _Vocab(Set):
+    """Words the document spells out in full; they decide hyphen rejoins
+    ("re-trieve"). Built on first use: join_pair only looks at it for a line
+    that ends in a hyphen, and many documents have none."""
+
+    def __init__(self, pages: list[_Page]):
+        self._pages = pages
+        self._words: set[str] | None = None
+
+    def _get(self) -> set[str]:
+        if self._words is None:
+            # One findall over all lines: a word never spans the "\n" between them.
+            self._words = words("\n".join(
+                ln.text[:-1] if ln.text.endswith("-") else ln.text
+                for p in self._pages for ln in p.lines if ln.text and ln.kind != "table"))
+        return self._words
+
+    def __contains__(self, word) -> bool:
+        return word in self._get()
+
+    def __iter__(self):
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
 class _Layout:
     def __init__(self, pages: list[_Page]):
         self.pages = pages
@@ -445,12 +473,7 @@ class _Layout:
         bold = sum(len(ln.text) for p in pages for ln in p.lines if not ln.kind and ln.bold)
         self.body_bold = bold > 0.5 * sum(sizes.values())
         self.columns = [self._order(p) for p in pages]
-        # Words the document spells out in full decide hyphen rejoins ("re-trieve").
-        self.vocab: set[str] = set()
-        for p in pages:
-            for ln in p.lines:
-                if ln.text and ln.kind != "table":
-                    self.vocab |= words(ln.text[:-1] if ln.text.endswith("-") else ln.text)
+        self.vocab = _Vocab(pages)
         self.pitch = self._body_pitch()
 
     def _mark_running_heads(self) -> None:
