@@ -25,6 +25,7 @@ import time
 from collections import Counter
 from collections.abc import Set
 from dataclasses import dataclass, field
+from itertools import accumulate
 from pathlib import Path
 
 import pypdfium2 as pdfium
@@ -744,10 +745,14 @@ def _find_gutter(lines: list[_Line]) -> tuple[float, float] | None:
         return None
     narrow = [ln for ln in lines if ln.width < 0.6 * width and ln.kind == ""]
     step = 2.0
-    bins = [0] * (int(width / step) + 2)
+    # Lines covering each 2 pt bin, from +1/-1 at each line's first/past-last bin.
+    starts = [0] * (int(width / step) + 3)
     for ln in narrow:
-        for b in range(int((ln.x0 - lo) / step), int((ln.x1 - lo) / step) + 1):
-            bins[b] += 1
+        first, last = int((ln.x0 - lo) / step), int((ln.x1 - lo) / step)
+        if first <= last:
+            starts[first] += 1
+            starts[last + 1] -= 1
+    bins = list(accumulate(starts[:-1]))
     allowed = int(0.1 * len(narrow))  # centred title/affiliation lines, figure labels
     best = None
     run_start = None
