@@ -683,10 +683,18 @@ class _Layout:
         text = join_lines([t for t in texts if t], self.vocab)
         if not text:
             return
-        box = BBox(
-            x0=round(min(ln.x0 for ln in lines), 2), top=round(min(ln.top for ln in lines), 2),
-            x1=round(max(ln.x1 for ln in lines), 2), bottom=round(max(ln.bottom for ln in lines), 2),
-        )
+        first = lines[0]
+        x0, top, x1, bottom = first.x0, first.top, first.x1, first.bottom
+        for ln in lines[1:]:  # one pass instead of four min()/max() generators; ties keep the first
+            if ln.x0 < x0:
+                x0 = ln.x0
+            if ln.top < top:
+                top = ln.top
+            if ln.x1 > x1:
+                x1 = ln.x1
+            if ln.bottom > bottom:
+                bottom = ln.bottom
+        box = BBox(x0=round(x0, 2), top=round(top, 2), x1=round(x1, 2), bottom=round(bottom, 2))
         out.append(Block(index=len(out), kind=kind, text=text, page=page, section=section, bbox=box, level=level))
 
     @staticmethod
