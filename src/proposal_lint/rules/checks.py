@@ -161,11 +161,17 @@ def run_priced_only(rule: Rule, check: PricedOnlyCheck, results: dict[str, Conce
             return True
         return u.table is not None and bool(u.hits.get(money_label))
 
+    def covers(u: Unit, group: str) -> bool:
+        if not u.hits.get(f"{cid}.{group}"):
+            return False
+        # An amount: money, or any number in a table row ("Phase 1-3 | 68,000" under "Fee (USD)").
+        return group not in check.amount_only or bool(u.hits.get(money_label)) or (u.table is not None and any(u.nums))
+
     lines = [u for u in units if is_price_line(u)]
-    priced = {g for u in lines for g in check.priced + check.unpriced if u.hits.get(f"{cid}.{g}")}
+    priced = {g for u in lines for g in check.priced + check.unpriced if covers(u, g)}
     if not (priced & set(check.priced)) or priced & set(check.unpriced):
         return None
-    shown = [u for u in lines if any(u.hits.get(f"{cid}.{g}") for g in check.priced)]
+    shown = [u for u in lines if any(covers(u, g) for g in check.priced)]
     missing = ", ".join(g.replace("_", " ") for g in check.unpriced)
     message = f"The price{_pages(shown)} covers {', '.join(sorted(priced))} but nothing for {missing}. {rule.message}"
     return _finding(rule, message, [evidence(u, "price") for u in shown])

@@ -214,6 +214,10 @@ class PricedOnlyCheck(_Strict):
     money: str
     priced: list[str] = Field(min_length=1)
     unpriced: list[str] = Field(min_length=1)
+    # Groups that count only on a line carrying an amount (money, or a table row
+    # with a number): a lump-sum line ("Phases 1-3 | 24,000"), not a slogan
+    # ("Fixed price, no surprises").
+    amount_only: list[str] = []
 
 
 Check = Annotated[Union[AbsenceCheck, PurposeCheck, CooccursCheck, PricedOnlyCheck], Field(discriminator="type")]
