@@ -200,6 +200,26 @@ def headings() -> None:
     _doc("headings.pdf", title="Claims assistant proposal").build(story)
 
 
+def clauses() -> None:
+    """Numbered clauses of a statement of work: "7.1 The Supplier shall ..." wraps
+    onto a second line and is body text, while the bold "7. Base model changes"
+    and the short plain "7.3 Charges" are headings."""
+    story = [
+        Paragraph("7. Base Model Changes", H1),
+        Paragraph("7.1 The Supplier shall notify the Client within twenty working days of becoming aware that "
+                  "the base model is deprecated, withdrawn from support or superseded by a successor.", BODY),
+        Paragraph("7.2 Upon such notification the Supplier shall retrain the adapters on the agreed successor; "
+                  "one such retraining per contract year is included in the annual support charge.", BODY),
+        Paragraph("7.3 Charges", BODY),
+        Paragraph("Further retrainings are charged at GBP 3,200 each.", BODY),
+    ]
+    # A narrow column, as in two-column contracts: a clause's first line is as
+    # short as a title.
+    SimpleDocTemplate(str(OUT / "clauses.pdf"), pagesize=A4, leftMargin=6 * cm, rightMargin=6 * cm,
+                      topMargin=2.5 * cm, bottomMargin=2.5 * cm, title="Statement of work",
+                      author="Acme AI").build(story)
+
+
 def bullets() -> None:
     """Bullet lists with glyph bullets, a nested level and ligature glyphs."""
     body = ParagraphStyle("vera", parent=BODY, fontName="Vera")
@@ -246,7 +266,7 @@ def partly_scanned() -> None:
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    for make in (two_column, running_heads, table, hyphenation, headings, bullets, partly_scanned):
+    for make in (two_column, running_heads, table, hyphenation, headings, clauses, bullets, partly_scanned):
         make()
     print("\n".join(sorted(os.listdir(OUT))))
     return 0

@@ -195,6 +195,23 @@ def test_numbered_headings_and_levels():
     assert {b.page for b in doc.blocks} == {1}
 
 
+def test_numbered_clauses_are_paragraphs_not_headings():
+    """In a narrow column a clause's first line ("7.1 The Supplier shall notify the
+    Client within twenty") is as short as a title; it runs on into the next line,
+    so it is body text, and each clause is its own paragraph."""
+    doc = load_document(LAYOUT / "clauses.pdf")
+    h7, h73 = "7. Base Model Changes", "7.3 Charges"
+    assert rows(doc) == [
+        ("heading", 1, [h7], h7),
+        ("paragraph", 1, [h7], "7.1 The Supplier shall notify the Client within twenty working days of becoming "
+         "aware that the base model is deprecated, withdrawn from support or superseded by a successor."),
+        ("paragraph", 1, [h7], "7.2 Upon such notification the Supplier shall retrain the adapters on the agreed "
+         "successor; one such retraining per contract year is included in the annual support charge."),
+        ("heading", 1, [h7, h73], h73),
+        ("paragraph", 1, [h7, h73], "Further retrainings are charged at GBP 3,200 each."),
+    ]
+
+
 def test_bullets_nesting_and_ligatures():
     doc = load_document(LAYOUT / "bullets.pdf")
     sec = ["3 Deliverables"]

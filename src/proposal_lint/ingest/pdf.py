@@ -43,6 +43,17 @@ _APPENDIX = re.compile(r"^(?:Appendix|Annex|Chapter|Part)\s+[A-Z0-9IVX]{1,4}\b",
 _ENUM = re.compile(r"^\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+\S")
 _LEADERS = re.compile(r"(?:\.\s?){4,}|…{2,}")
 _FOOTNOTE_MARK = re.compile(r"^(?:\d{1,3}|[*†‡§¶])\s*\S")
+def _starts_clause(text: str) -> bool:
+    """"2.2 Engineers currently ...": a numbered clause, which starts a paragraph."""
+    m = _NUMBERED.match(text)
+    return bool(m) and "." in m.group(1) and text[m.end()].isupper()
+
+
+# Words a title does not end with; a line that does was wrapped mid-sentence.
+_RUN_ON_WORDS = frozenset(
+    "the a an of to and or in on for with by at from that which shall will must may is are be as its their our "
+    "your this these such".split()
+)
 _PAGE_NUMBER = re.compile(r"^(?:page\s*)?[-–—\s]*#[-–—\s]*(?:(?:of|/)\s*#)?$")
 
 
@@ -520,7 +531,8 @@ class _Layout:
 
     # -- line classification --
 
-    def _heading_level(self, ln: _Line) -> int | None:
+    def _heading_level(self, ln: _Line, nxt: _Line | None, edges: tuple[float, float]) -> int | None:
+        """`nxt`: the next line of the column; `edges`: where the column's text starts and ends."""
         text = ln.text
         if not text or len(text) > 120 or ln.kind:
             return None
@@ -532,6 +544,13 @@ class _Layout:
             return None
         if num and depth == 1 and not (larger or bold):
             return None  # "1. Collect the data" is a list item, not a section
+        if num and not (larger or bold) and len(text.split()) >= 6 and (
+                ln.x1 >= edges[1] - 1.5 * self.body_size or text.rsplit(None, 1)[-1] in _RUN_ON_WORDS
+                or nxt is not None and not nxt.kind and not self._breaks(ln, nxt, edges)):
+            # "7.1 The Supplier shall notify the Client within 20 Working" runs to
+            # the column's edge, stops mid-phrase, or runs on into the next line
+            # without a break: the first line of a numbered clause, not a title.
+            return None
         if len(text.split()) > 14 or _LEADERS.search(text) or text[-1] in ".,;" or strip_bullet(text)[0]:
             return None
         if sum(ch.isalpha() for ch in text) < 2:
@@ -547,9 +566,11 @@ class _Layout:
         for p, cols in zip(self.pages, self.columns):
             for col in cols:
                 self._mark_footnotes(col, p)
-                for ln in col:
-                    lvl = self._heading_level(ln) if ln.kind == "" else None
-                    flagged.append(lvl)
+                plain = [c for c in col if c.kind == ""] or col
+                edges = (min(c.x0 for c in plain), max(c.x1 for c in plain))
+                for i, ln in enumerate(col):
+                    nxt = col[i + 1] if i + 1 < len(col) else None
+                    flagged.append(self._heading_level(ln, nxt, edges) if ln.kind == "" else None)
         numbered_level: dict[float, Counter] = {}
         heading_sizes = set()
         it = iter(flagged)
@@ -616,7 +637,8 @@ class _Layout:
                             kind, new = BlockKind.list_item, False
                         else:
                             kind = BlockKind.paragraph
-                            new = group_kind != BlockKind.paragraph or prev is None or self._breaks(prev, ln, edges)
+                            new = (group_kind != BlockKind.paragraph or prev is None or self._breaks(prev, ln, edges)
+                                   or _starts_clause(ln.text))
                     if new or kind != group_kind:
                         self._flush(out, group, group_kind, group_level, p.number, path)
                         group, group_kind, group_level = [], kind, level_here
