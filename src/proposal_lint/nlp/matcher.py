@@ -6,11 +6,11 @@ exactly what spaCy's Matcher finds. It exists for speed: spaCy's Matcher
 tries every pattern at every token (about 5.5 s for the ~600 patterns on a
 100-page proposal, measured by benchmarks/lint.py). Here each pattern is
 filed under one fixed word it must contain, its least common one ("days" in
-"within <num> working days", not "within"), so a token only wakes the few
-patterns filed under it, which are then tried from each start that could put
-that word where the pattern has it. Most tokens cost two dict look-ups.
+"within <num> working days", not "within"), and then under its second fixed
+word, so a sentence only wakes the patterns whose two words it has. A woken
+pattern is matched outwards from where its word stands: forward for the end,
+backward for the starts.
 """
-
 
 from __future__ import annotations
 
