@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from proposal_lint.model import BlockKind
 from proposal_lint.nlp import context as ctx
 from proposal_lint.nlp.matcher import TokenMatcher
 from proposal_lint.nlp.patterns import PatternError, compile_phrase
@@ -245,6 +246,14 @@ class ConceptEvaluator:
                     return True
         return False
 
+    @staticmethod
+    def _table_row(c: CooccurrenceConcept, unit: Unit) -> bool:
+        """A row with all `table.row` groups (and a number) under a header with all `table.header` groups."""
+        t = c.table
+        return (t is not None and unit.header_row is not None and (not t.number or any(unit.nums))
+                and all(_has(unit, c.id, g, with_header=False) for g in t.row)
+                and all(_has(unit.header_row, c.id, g, with_header=False) for g in t.header))
+
     def _cooccurrence(self, c: CooccurrenceConcept, units: list[Unit]) -> ConceptResult:
         """Units that have every `all` group, alone or with the sentence before them in
         the same paragraph ("We asked GPT-4o with a system prompt. Only 54 of 100 were
@@ -252,12 +261,14 @@ class ConceptEvaluator:
         res = ConceptResult()
         for k in self._with.get(c.id, ()):
             unit, prev = units[k], units[k - 1] if k else None
+            if prev is not None and unit.kind == BlockKind.list_item:
+                prev = _bullet_before(c, units, k) or prev
             window = [unit]
             if (
                 prev is not None
                 and prev.table is None
                 and (prev.block is unit.block or c.window == "section" and unit.table is None
-                     and prev.section == unit.section)
+                     and prev.section == unit.section or _measured_list(c, prev, unit))
                 # only when neither sentence has it all on its own
                 and not all(_has(prev, c.id, g) for g in c.all)
                 and not all(_has(unit, c.id, g) for g in c.all)
@@ -267,7 +278,7 @@ class ConceptEvaluator:
             def has(group: str, header: bool = True) -> bool:
                 return any(_has(u, c.id, group, with_header=header) for u in window)
 
-            if not all(has(g) for g in c.all):
+            if not all(has(g) for g in c.all) and not self._table_row(c, unit):
                 continue
             anchor_unit = next((u for u in window if _group_hits(u, c.id, [c.anchor])), None)
             if anchor_unit is None:  # only in the table's header row
@@ -337,6 +348,25 @@ class ConceptEvaluator:
         else:
             res.discounted.extend((h, "incomplete") for h in anchors)
         return res
+
+
+def _bullet_before(c: CooccurrenceConcept, units: list[Unit], k: int, reach: int = 3) -> Unit | None:
+    """The nearest of the few bullets before units[k] in its list that has the
+    concept's anchor ("- Few-shot prompt ..." / "- 20 real briefs" / "- 14 of 20 usable")."""
+    for j in range(k - 1, max(k - 1 - reach, -1), -1):
+        u = units[j]
+        if u.kind != BlockKind.list_item or u.section != units[k].section:
+            return None
+        if _has(u, c.id, c.anchor, with_header=False):
+            return u
+    return None
+
+
+def _measured_list(c: CooccurrenceConcept, prev: Unit, unit: Unit) -> bool:
+    """Two bullets of one list that report a measurement ("- Few-shot prompt, 3 past
+    pieces per client" / "- 14 of 20 drafts rated usable") read as one statement."""
+    return (prev.kind == unit.kind == BlockKind.list_item and prev.section == unit.section
+            and any(_has(u, c.id, g, with_header=False) for u in (prev, unit) for g in c.unless))
 
 
 def _container(unit: Unit):

@@ -78,6 +78,12 @@ class MentionConcept(_ConceptBase):
         return [g for g in self.terms if g not in self.helper]
 
 
+class TableCooccurrence(_Strict):
+    row: list[str] = Field(min_length=1)
+    header: list[str] = Field(min_length=1)
+    number: bool = False  # the row must also hold a number
+
+
 class CooccurrenceConcept(_ConceptBase):
     """Present where one unit (sentence or table row) has all of `all`."""
 
@@ -89,11 +95,16 @@ class CooccurrenceConcept(_ConceptBase):
     # A unit may complete the sentence before it in the same paragraph, or
     # (section) anywhere in the same section.
     window: Literal["paragraph", "section"] = "paragraph"
+    # Also present in a table row that has all `row` groups (and a number, if
+    # `number`) under a header row with all `header` groups: "Few-shot prompt |
+    # 54 of 100" under "Correct".
+    table: TableCooccurrence | None = None
     discount: list[Literal[CONTEXTS]] = []  # type: ignore[valid-type]
 
     @model_validator(mode="after")
     def _refs(self):
-        self._need_groups(*self.all, self.anchor, *self.none, *self.unless)
+        self._need_groups(*self.all, self.anchor, *self.none, *self.unless,
+                          *((self.table.row + self.table.header) if self.table else []))
         return self
 
 
