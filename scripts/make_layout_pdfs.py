@@ -126,6 +126,34 @@ def running_heads() -> None:
     assert doc.page == 3, f"running_heads.pdf has {doc.page} pages, footer says 3"
 
 
+def page_break() -> None:
+    """A paragraph that runs over a page break, past the footer and the next header."""
+
+    def decorate(c: canvas.Canvas, doc) -> None:
+        w, h = A4
+        c.saveState()
+        c.setFont("Helvetica", 8)
+        c.drawString(2.5 * cm, h - 1.5 * cm, "Acme AI - Energy dashboard - Statement of work")
+        c.drawRightString(w - 2.5 * cm, 1.5 * cm, f"Page {doc.page}")
+        c.restoreState()
+
+    filler = ("The sensors report temperature, humidity, carbon dioxide and occupancy every five minutes, and "
+              "the gateways forward the readings to the network server in the client's own cloud tenant. ")
+    story = [Paragraph("2 Scope of supply", H1)]
+    # Just enough text before it that the paragraph's last line goes to page 2.
+    story += [Paragraph(f"2.{k + 1} " + filler * 2, BODY) for k in range(10)]
+    story.append(Paragraph("Gateways are checked every month.", BODY))
+    story.append(Paragraph(
+        "Each morning a short written summary is produced for the facilities manager by a hosted language "
+        "model from a fixed prompt template that receives the previous day's figures as a table. The prompt "
+        "template is versioned in the client's repository, and no building data is used to train or fine-tune "
+        "any language model.", BODY))
+    story.append(Paragraph("3 Timeline", H1))
+    story.append(Paragraph("Installation takes six weeks per block.", BODY))
+    _doc("page_break.pdf", title="Energy dashboard statement of work").build(
+        story, onFirstPage=decorate, onLaterPages=decorate)
+
+
 def table() -> None:
     """A price table drawn with ruling lines between two paragraphs."""
     rows = [
@@ -266,7 +294,8 @@ def partly_scanned() -> None:
 
 def main() -> int:
     OUT.mkdir(parents=True, exist_ok=True)
-    for make in (two_column, running_heads, table, hyphenation, headings, clauses, bullets, partly_scanned):
+    for make in (two_column, running_heads, page_break, table, hyphenation, headings, clauses, bullets,
+                 partly_scanned):
         make()
     print("\n".join(sorted(os.listdir(OUT))))
     return 0

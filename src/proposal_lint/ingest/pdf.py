@@ -31,7 +31,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from proposal_lint.ingest.normalize import clean, join_lines, strip_bullet, words
+from proposal_lint.ingest.normalize import clean, join_lines, join_pair, strip_bullet, words
 from proposal_lint.model import BBox, Block, BlockKind, Document, Format, IngestError
 
 HEADER_BAND = 0.12  # top/bottom fraction of the page where running heads live
@@ -652,7 +652,29 @@ class _Layout:
                 self._flush(out, group, group_kind, group_level, p.number, path)
             for ln in sorted((h for h in header_blocks[p.number] if h.kind == "footer"), key=lambda h: (h.top, h.x0)):
                 self._emit(out, BlockKind.footer, [ln], p.number, [t for _, t in path])
-        return out
+        return self._join_continued(out)
+
+    def _join_continued(self, out: list[Block]) -> list[Block]:
+        """A paragraph cut by a page or column break is one paragraph: "No data is
+        used to" | (footer, header) | "train or fine-tune any model; ..." would
+        otherwise be two sentences, and the second loses its "No"."""
+        joined: list[Block] = []
+        last: Block | None = None  # the last paragraph, while only running heads and notes follow it
+        for b in out:
+            if b.kind in (BlockKind.header, BlockKind.footer, BlockKind.footnote):
+                joined.append(b)
+                continue
+            if (last is not None and b.kind == BlockKind.paragraph and b.text[:1].islower()
+                    and last.text[-1:] not in ".!?:;" and len(last.text.split()) >= 8
+                    # the next page, or the next column to the right
+                    and (b.page == last.page + 1 or b.page == last.page and b.bbox.x0 >= last.bbox.x1 - 5)):
+                last.text = join_pair(last.text, b.text, self.vocab)
+                continue
+            joined.append(b)
+            last = b if b.kind == BlockKind.paragraph else None
+        for i, b in enumerate(joined):
+            b.index = i
+        return joined
 
     def _breaks(self, prev: _Line, ln: _Line, edges: tuple[float, float]) -> bool:
         """Does `ln` start a new paragraph after `prev` (same column run)?"""
