@@ -8,6 +8,7 @@ on p. 4 only as a rejected alternative".
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from proposal_lint.model import BlockKind
@@ -159,6 +160,7 @@ class ConceptEvaluator:
         # Each concept only looks at the units that mention it (or whose table
         # header row does): most units mention few concepts.
         self._units = units
+        self._glosses: dict[tuple[str, str], str | None] = {}
         self._with: dict[str, list[int]] = {}
         for k, unit in enumerate(units):
             named = unit.concepts if unit.header_row is None else unit.concepts | unit.header_row.concepts
@@ -209,6 +211,8 @@ class ConceptEvaluator:
                         if unchanged is None:
                             unchanged = self._says_unchanged(c)
                         reason = "other sense of tune (the model itself is not trained)" if unchanged else None
+                if reason is None and c.other_sense and c.other_sense.gloss_words:
+                    reason = self._defined_otherwise(c, hit.text)
                 if reason:
                     res.discounted.append((hit, reason))
                 elif hit.group.split(".")[1] in c.weak:
@@ -234,6 +238,17 @@ class ConceptEvaluator:
                 order = {id(u): i for i, u in enumerate(units)}
                 res.counted.sort(key=lambda h: (order[id(h.unit)], h.start))
         return res
+
+    def _defined_otherwise(self, c: MentionConcept, term: str) -> str | None:
+        """"other sense (defined as ...)" when the document defines `term` and the
+        definition has none of the concept's gloss words."""
+        key = (c.id, term.lower())
+        if key not in self._glosses:
+            gloss = next(filter(None, (_definition(u, term) for u in self._mentioning(c.id))), None)
+            words = gloss.lower().replace("-", " ").split() if gloss else []
+            keeps = any(w.startswith(tuple(c.other_sense.gloss_words)) for w in words)
+            self._glosses[key] = f"other sense (defined as \"{gloss}\")" if gloss and not keeps else None
+        return self._glosses[key]
 
     def _says_unchanged(self, c: MentionConcept) -> bool:
         """Does the vendor state that the model itself is not trained (not in a
@@ -367,6 +382,29 @@ def _measured_list(c: CooccurrenceConcept, prev: Unit, unit: Unit) -> bool:
     pieces per client" / "- 14 of 20 drafts rated usable") read as one statement."""
     return (prev.kind == unit.kind == BlockKind.list_item and prev.section == unit.section
             and any(_has(u, c.id, g, with_header=False) for u in (prev, unit) for g in c.unless))
+
+
+def _definition(unit: Unit, term: str) -> str | None:
+    """How this sentence or table row defines `term`, if it does:
+    "LoRa (long-range, low-power radio)", "Site Functional Test (SFT)",
+    "SFT | System Functional Test", "Custom Models, being report templates"."""
+    text = unit.text
+    base = term[:-1] if len(term) > 3 and term.endswith("s") else term
+    t = re.escape(base) + "s?"
+    if unit.table is not None:
+        cells = [cell.strip() for cell in text.split("|")]
+        if len(cells) >= 2 and re.fullmatch(t, cells[0], re.I) and re.search(r"[^\W\d_]{3}", cells[1]):
+            return cells[1]
+    m = re.search(rf"\b{t}\s*\(([^()\d]{{4,80}})\)", text, re.I)
+    if m and len(m.group(1).split()) >= 2:
+        return m.group(1).strip()
+    m = re.search(rf"((?:[^\W\d_][\w-]*\s+){{1,6}})\(\s*{t}\s*\)", text, re.I)
+    if m:
+        words = m.group(1).split()[-len(base):]
+        if "".join(w[0] for w in words).lower() == base.lower():
+            return " ".join(words)
+    m = re.search(rf"\b{t},?\s+(?:being|means|meaning|refers to|is defined as)\s+([^.;]{{4,100}})", text, re.I)
+    return m.group(1).strip() if m else None
 
 
 def _container(unit: Unit):

@@ -56,6 +56,11 @@ class OtherSense(_Strict):
     # do not train it"): where the document says so, a mention whose object is
     # unclear ("the fine-tuning phase") is read as another sense too.
     unchanged: str | None = None
+    # Where the document defines a mentioned term ("Site Functional Test (SFT)",
+    # "LoRa (long-range radio)", "| Custom Model | a report template |"), the
+    # definition must hold one of these word starts for the term to keep this
+    # concept's sense.
+    gloss_words: list[str] = []
 
 
 class MentionConcept(_ConceptBase):
