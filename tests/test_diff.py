@@ -81,7 +81,9 @@ def test_diff_json_pdf_to_revised_markdown(revision):
         assert (moved["old"]["page"], moved["old"]["section"]) == (1, "2.1 Always up to date")
         assert moved["new"]["section"] == "6a. Always up to date"
     pl002 = d["open"][0]["quotes"]
-    assert len(pl002["kept"]) == 3
+    # the edited and the moved sentence, the unchanged opening promise and the
+    # timeline row "Model training | Fine-tuning of the SmileLine model ..."
+    assert len(pl002["kept"]) == 4
 
 
 def test_diff_text_the_other_way_round(revision):

@@ -108,7 +108,8 @@ def rule_markdown(rule, severity: str | None = None) -> str:
 
     def example(text: str) -> str:
         text = text.strip()
-        if "\n|" in text or text.startswith("|"):  # a table: keep the lines
+        # A table, or several paragraphs (headings, bullets): keep the lines.
+        if "\n|" in text or text.startswith("|") or "\n\n" in text:
             return "\n".join(["```text", text, "```"])
         return "> " + para(text)
 
@@ -138,8 +139,12 @@ def _plain(markdown: str, width: int = 80) -> str:
 
     out, in_code = [], False
     for block in markdown.split("\n\n"):
-        if block.startswith("```") or in_code:
+        starts_code = block.startswith("```")
+        if starts_code or in_code:
             out.append(block)
+            # A code block may hold blank lines: it ends at its closing fence.
+            fences = sum(1 for line in block.splitlines() if line.startswith("```"))
+            in_code = (in_code or starts_code) and fences % 2 == (0 if in_code else 1)
             continue
         prefix = "> " if block.startswith("> ") else ""
         body = block[len(prefix):]
