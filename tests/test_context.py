@@ -243,3 +243,23 @@ def test_more_baselines(linter, measured, text):
 def test_eval_plans(linter, concrete, text):
     _, results = linter.analyse(document_from_text(text))
     assert results["eval_plan"].present is concrete
+
+
+def test_glossary_reads_the_documents_own_definitions():
+    from proposal_lint.rules.concepts import glossary
+
+    linter = Linter()
+    doc = document_from_text(
+        "Each block ends with a Site Functional Test (SFT). The sensors use LoRa (long-range, low-power radio).\n\n"
+        "Phase 2 adds LoRA (low-rank adaptation) adapters. We deliver four Custom Models, being custom report "
+        "templates for the board.\n\n"
+        "| Term | Meaning |\n|---|---|\n| PEFT | Production Environment Fitness Test |\n\n"
+        "| Step | Effort |\n|---|---|\n| Fine-tuning | Not proposed at all |\n"
+    )
+    units, _ = linter.analyse(doc)
+    got = glossary(units)
+    assert got["sft"] == "Site Functional Test"
+    assert got["lora"] == "long-range, low-power radio"  # the first definition wins
+    assert got["custom models"] == "custom report templates for the board"
+    assert got["peft"] == "Production Environment Fitness Test"
+    assert "fine-tuning" not in got  # a plan table is no glossary

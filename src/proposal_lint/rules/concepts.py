@@ -160,7 +160,7 @@ class ConceptEvaluator:
         # Each concept only looks at the units that mention it (or whose table
         # header row does): most units mention few concepts.
         self._units = units
-        self._glosses: dict[tuple[str, str], str | None] = {}
+        self._glossary: dict[str, str] | None = None  # the document's definitions, made when first needed
         self._with: dict[str, list[int]] = {}
         for k, unit in enumerate(units):
             named = unit.concepts if unit.header_row is None else unit.concepts | unit.header_row.concepts
@@ -242,13 +242,16 @@ class ConceptEvaluator:
     def _defined_otherwise(self, c: MentionConcept, term: str) -> str | None:
         """"other sense (defined as ...)" when the document defines `term` and the
         definition has none of the concept's gloss words."""
-        key = (c.id, term.lower())
-        if key not in self._glosses:
-            gloss = next(filter(None, (_definition(u, term) for u in self._mentioning(c.id))), None)
-            words = gloss.lower().replace("-", " ").split() if gloss else []
-            keeps = any(w.startswith(tuple(c.other_sense.gloss_words)) for w in words)
-            self._glosses[key] = f"other sense (defined as \"{gloss}\")" if gloss and not keeps else None
-        return self._glosses[key]
+        if self._glossary is None:
+            self._glossary = glossary(self._units)
+        low = term.lower()
+        gloss = next(filter(None, map(self._glossary.get, (low, low + "s", low[:-1] if low.endswith("s") else low))), None)
+        if not gloss:
+            return None
+        words = gloss.lower().replace("-", " ").split()
+        if any(w.startswith(tuple(c.other_sense.gloss_words)) for w in words):
+            return None
+        return f"other sense (defined as \"{gloss}\")"
 
     def _says_unchanged(self, c: MentionConcept) -> bool:
         """Does the vendor state that the model itself is not trained (not in a
@@ -384,27 +387,47 @@ def _measured_list(c: CooccurrenceConcept, prev: Unit, unit: Unit) -> bool:
             and any(_has(u, c.id, g, with_header=False) for u in (prev, unit) for g in c.unless))
 
 
-def _definition(unit: Unit, term: str) -> str | None:
-    """How this sentence or table row defines `term`, if it does:
-    "LoRa (long-range, low-power radio)", "Site Functional Test (SFT)",
-    "SFT | System Functional Test", "Custom Models, being report templates"."""
-    text = unit.text
-    base = term[:-1] if len(term) > 3 and term.endswith("s") else term
-    t = re.escape(base) + "s?"
-    if unit.table is not None:
-        cells = [cell.strip() for cell in text.split("|")]
-        if len(cells) >= 2 and re.fullmatch(t, cells[0], re.I) and re.search(r"[^\W\d_]{3}", cells[1]):
-            return cells[1]
-    m = re.search(rf"\b{t}\s*\(([^()\d]{{4,80}})\)", text, re.I)
-    if m and len(m.group(1).split()) >= 2:
-        return m.group(1).strip()
-    m = re.search(rf"((?:[^\W\d_][\w-]*\s+){{1,6}})\(\s*{t}\s*\)", text, re.I)
-    if m:
-        words = m.group(1).split()[-len(base):]
-        if "".join(w[0] for w in words).lower() == base.lower():
-            return " ".join(words)
-    m = re.search(rf"\b{t},?\s+(?:being|means|meaning|refers to|is defined as)\s+([^.;]{{4,100}})", text, re.I)
-    return m.group(1).strip() if m else None
+_GLOSS_TABLE_HEADER = {"term", "terms", "definition", "definitions", "meaning", "abbreviation",
+                       "abbreviations", "acronym", "acronyms", "glossary"}
+_PAREN = re.compile(r"\(([^()]{2,80})\)")
+# A capitalised (defined) term: "Custom Models, being custom report templates".
+_BEING = re.compile(r"\b([A-Z][\w-]*(?: [A-Z][\w-]*){0,3}),? (?:being|means|meaning|refers to|is defined as) ([^.;]{4,100})")
+
+
+def glossary(units: list[Unit]) -> dict[str, str]:
+    """The terms a document defines, lower-cased, with their definitions:
+    "LoRa (long-range, low-power radio)", "Site Functional Test (SFT)", a
+    definitions table row "SFT | System Functional Test", "Custom Models, being
+    custom report templates"."""
+    out: dict[str, str] = {}
+    for unit in units:
+        text = unit.text
+        if unit.table is not None:
+            head = unit.header_row
+            if head is not None and _GLOSS_TABLE_HEADER & set(head.text.lower().replace("|", " ").split()):
+                cells = [cell.strip() for cell in text.split("|")]
+                if len(cells) >= 2 and 0 < len(cells[0].split()) <= 4 and len(cells[1].split()) >= 2:
+                    out.setdefault(cells[0].lower(), cells[1])
+            continue
+        if "(" in text:
+            for m in _PAREN.finditer(text):
+                inner, before = m.group(1).strip(), text[: m.start()].split()
+                if not before:
+                    continue
+                if " " not in inner and inner.isalpha() and 2 <= len(inner) <= 6:
+                    # "Site Functional Test (SFT)": the words before spell the acronym.
+                    words = before[-len(inner):]
+                    if "".join(w[0] for w in words).lower() == inner.lower():
+                        out.setdefault(inner.lower(), " ".join(words))
+                elif len(inner.split()) >= 2 and not any(ch.isdigit() for ch in inner):
+                    # "LoRa (long-range, low-power radio)": a word glossed in brackets.
+                    word = before[-1].strip("*_\"'“”")
+                    if word[:1].isalpha():
+                        out.setdefault(word.lower(), inner)
+        if " being " in text or " mean" in text or " refers to " in text or " defined as " in text:
+            for m in _BEING.finditer(text):
+                out.setdefault(m.group(1).lower(), m.group(2).strip())
+    return out
 
 
 def _container(unit: Unit):
