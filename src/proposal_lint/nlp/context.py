@@ -98,7 +98,11 @@ def _row_says_no(unit: Unit, end: int) -> bool:
 def negated(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
     if _row_says_no(unit, end):
         return True
+    first = _first_word(unit)
+    conditional = any(s <= first for s, _ in cues.hits.get("context.conditional_lead", []))
     for s, e in cues.hits.get("context.negation_before", []):
+        if conditional and _clause_open(unit, cues, first, s):
+            continue  # "If the tuned model does not beat the prompt, we stop": a condition, not a denial
         if e <= start and _distance(unit, e, start) <= NEG_BEFORE_REACH and _clause_open(unit, cues, e, start):
             return True
     span = unit.span
