@@ -308,6 +308,7 @@ class ConceptEvaluator:
             if any(
                 any(_has(u, c.id, g, with_header=False) for g in c.none)
                 and not any(_has(u, c.id, g, with_header=False) for g in c.unless)
+                or any(_has(u, c.id, g, with_header=False) for g in c.never)
                 for u in window
             ):
                 res.discounted.append((hit, "planned, not measured"))
@@ -384,6 +385,7 @@ def _measured_list(c: CooccurrenceConcept, prev: Unit, unit: Unit) -> bool:
     """Two bullets of one list that report a measurement ("- Few-shot prompt, 3 past
     pieces per client" / "- 14 of 20 drafts rated usable") read as one statement."""
     return (prev.kind == unit.kind == BlockKind.list_item and prev.section == unit.section
+            and _has(prev, c.id, c.anchor, with_header=False)  # the result follows what was tried
             and any(_has(u, c.id, g, with_header=False) for u in (prev, unit) for g in c.unless))
 
 

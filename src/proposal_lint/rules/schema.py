@@ -97,6 +97,7 @@ class CooccurrenceConcept(_ConceptBase):
     anchor: str
     none: list[str] = []  # a unit with any of these does not count...
     unless: list[str] = []  # ...unless it also has one of these
+    never: list[str] = []  # a unit with any of these never counts
     # A unit may complete the sentence before it in the same paragraph, or
     # (section) anywhere in the same section.
     window: Literal["paragraph", "section"] = "paragraph"
@@ -108,7 +109,7 @@ class CooccurrenceConcept(_ConceptBase):
 
     @model_validator(mode="after")
     def _refs(self):
-        self._need_groups(*self.all, self.anchor, *self.none, *self.unless,
+        self._need_groups(*self.all, self.anchor, *self.none, *self.unless, *self.never,
                           *((self.table.row + self.table.header) if self.table else []))
         return self
 
