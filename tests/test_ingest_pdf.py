@@ -147,6 +147,16 @@ def test_paragraph_continues_over_a_page_break():
     assert not any(b.text[:1].islower() for b in doc.blocks)
 
 
+def test_wrapped_bullet_keeps_its_indented_second_line():
+    """A bullet's second line, indented under its text after a line that stops
+    short, is the same list item (not a new paragraph by "first-line indent")."""
+    doc = load_document(REPO / "fixtures" / "holdout" / "pdf" / "75-invoice-gl-coding-lora-sow.pdf")
+    item = next(b for b in doc.blocks if b.text.startswith("18,000 of these were re-checked"))
+    assert item.kind == BlockKind.list_item and item.section == ["4. Data (in hand)"]
+    assert item.text.endswith("by the internal audit sample in FY2025; corrected codes are recorded.")
+    assert not any(b.text.startswith("audit sample") for b in doc.blocks)
+
+
 def test_table_with_ruling_lines_becomes_cells():
     doc = load_document(LAYOUT / "table.pdf")
     sec = ["4 Pricing"]

@@ -633,7 +633,7 @@ class _Layout:
                         if bullet or enum:
                             kind, new = BlockKind.list_item, True
                         elif (group_kind == BlockKind.list_item and prev is not None and ln.x0 > group[0].x0 + 1
-                              and not self._breaks(prev, ln, edges)):  # hanging-indent continuation
+                              and not self._breaks(prev, ln, edges, indent_starts=False)):  # hanging-indent continuation
                             kind, new = BlockKind.list_item, False
                         else:
                             kind = BlockKind.paragraph
@@ -676,8 +676,10 @@ class _Layout:
             b.index = i
         return joined
 
-    def _breaks(self, prev: _Line, ln: _Line, edges: tuple[float, float]) -> bool:
-        """Does `ln` start a new paragraph after `prev` (same column run)?"""
+    def _breaks(self, prev: _Line, ln: _Line, edges: tuple[float, float], indent_starts: bool = True) -> bool:
+        """Does `ln` start a new paragraph after `prev` (same column run)? With
+        `indent_starts` False an indented line does not start one by itself (a
+        list item's continuation is indented under its text)."""
         if abs(ln.size - prev.size) > 1 or ln.bold != prev.bold and len(ln.text.split()) < 12:
             return True
         step = ln.top - prev.top
@@ -691,7 +693,8 @@ class _Layout:
         if prev.x1 < right - 0.2 * (right - left) and prev.text[-1:] in ".!?:":
             return True  # previous line stopped short at a sentence end
         # First-line indent (a hanging indent, as in references, follows a full line).
-        return ln.x0 - left > 0.8 * ln.size and prev.x0 - left < 0.5 * ln.size and prev.x1 < right - 0.05 * (right - left)
+        return (indent_starts and ln.x0 - left > 0.8 * ln.size and prev.x0 - left < 0.5 * ln.size
+                and prev.x1 < right - 0.05 * (right - left))
 
     @staticmethod
     def _list_lefts(col: list[_Line]) -> list[int]:
