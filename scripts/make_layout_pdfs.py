@@ -230,8 +230,9 @@ def headings() -> None:
 
 def clauses() -> None:
     """Numbered clauses of a statement of work: "7.1 The Supplier shall ..." wraps
-    onto a second line and is body text, while the bold "7. Base model changes"
-    and the short plain "7.3 Charges" are headings."""
+    onto a second line and is body text, as is "7.4 ... if, on the held-back
+    set:" leading into a bullet, while the bold "7. Base model changes" and the
+    short plain "7.3 Charges" are headings."""
     story = [
         Paragraph("7. Base Model Changes", H1),
         Paragraph("7.1 The Supplier shall notify the Client within twenty working days of becoming aware that "
@@ -240,6 +241,8 @@ def clauses() -> None:
                   "one such retraining per contract year is included in the annual support charge.", BODY),
         Paragraph("7.3 Charges", BODY),
         Paragraph("Further retrainings are charged at GBP 3,200 each.", BODY),
+        Paragraph("7.4 Acceptance follows if, on the held-back set:", BODY),
+        Paragraph("\u2022 field accuracy is at least 96%.", BODY),
     ]
     # A narrow column, as in two-column contracts: a clause's first line is as
     # short as a title.

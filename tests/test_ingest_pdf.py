@@ -220,7 +220,8 @@ def test_numbered_headings_and_levels():
 def test_numbered_clauses_are_paragraphs_not_headings():
     """In a narrow column a clause's first line ("7.1 The Supplier shall notify the
     Client within twenty") is as short as a title; it runs on into the next line,
-    so it is body text, and each clause is its own paragraph."""
+    so it is body text, and each clause is its own paragraph. A clause that leads
+    into a list ("... on the held-back set:") is no title either."""
     doc = load_document(LAYOUT / "clauses.pdf")
     h7, h73 = "7. Base Model Changes", "7.3 Charges"
     assert rows(doc) == [
@@ -231,6 +232,8 @@ def test_numbered_clauses_are_paragraphs_not_headings():
          "successor; one such retraining per contract year is included in the annual support charge."),
         ("heading", 1, [h7, h73], h73),
         ("paragraph", 1, [h7, h73], "Further retrainings are charged at GBP 3,200 each."),
+        ("paragraph", 1, [h7, h73], "7.4 Acceptance follows if, on the held-back set:"),
+        ("list_item", 1, [h7, h73], "field accuracy is at least 96%."),
     ]
 
 

@@ -546,10 +546,11 @@ class _Layout:
             return None  # "1. Collect the data" is a list item, not a section
         if num and not (larger or bold) and len(text.split()) >= 6 and (
                 ln.x1 >= edges[1] - 1.5 * self.body_size or text.rsplit(None, 1)[-1] in _RUN_ON_WORDS
+                or text.endswith(":")  # "4.2 Acceptance is pronounced if, on these invoices:" leads into a list
                 or nxt is not None and not nxt.kind and not self._breaks(ln, nxt, edges)):
             # "7.1 The Supplier shall notify the Client within 20 Working" runs to
-            # the column's edge, stops mid-phrase, or runs on into the next line
-            # without a break: the first line of a numbered clause, not a title.
+            # the column's edge, stops mid-phrase, leads into a list, or runs on
+            # into the next line without a break: a numbered clause, not a title.
             return None
         if len(text.split()) > 14 or _LEADERS.search(text) or text[-1] in ".,;" or strip_bullet(text)[0]:
             return None

@@ -111,7 +111,10 @@ def negated(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
     while i < len(span) and skipped <= NEG_AFTER_SKIP and span[i].lower_ in _AUX:
         i += 1
         skipped += 1
-    return any(s == i for s, _ in cues.hits.get("context.negation_after", []))
+    if not any(s == i for s, _ in cues.hits.get("context.negation_after", [])):
+        return False
+    # "200 briefs held out - never used in training": the "never" is about the training.
+    return not any(lemma in ("train", "training", "fine-tune", "tune") for lemma in unit.norms[i + 1 : i + 4])
 
 
 def contrast(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
