@@ -98,10 +98,10 @@ def _row_says_no(unit: Unit, end: int) -> bool:
 def negated(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
     if _row_says_no(unit, end):
         return True
-    first = _first_word(unit)
-    conditional = any(s <= first for s, _ in cues.hits.get("context.conditional_lead", []))
-    for s, e in cues.hits.get("context.negation_before", []):
-        if conditional and _clause_open(unit, cues, first, s):
+    negations = cues.hits.get("context.negation_before", [])
+    conditional = bool(negations) and _opens_with_condition(unit, cues)
+    for s, e in negations:
+        if conditional and _clause_open(unit, cues, _first_word(unit), s):
             continue  # "If the tuned model does not beat the prompt, we stop": a condition, not a denial
         if e <= start and _distance(unit, e, start) <= NEG_BEFORE_REACH and _clause_open(unit, cues, e, start):
             return True
@@ -124,10 +124,15 @@ def contrast(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
     return False
 
 
+def _opens_with_condition(unit: Unit, cues: ContextCues) -> bool:
+    """"If ...", "Should ...", "Maybe later, ...": the sentence starts with a condition."""
+    leads = cues.hits.get("context.conditional_lead")
+    return bool(leads) and any(s <= _first_word(unit) for s, _ in leads)
+
+
 def hypothetical(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
-    for s, e in cues.hits.get("context.conditional_lead", []):
-        if s <= _first_word(unit):
-            return True
+    if _opens_with_condition(unit, cues):
+        return True
     for s, e in cues.hits.get("context.hypothetical", []):
         if e <= start and start - e <= HYPO_BEFORE_REACH and _clause_open(unit, cues, e, start):
             return True
