@@ -92,17 +92,24 @@ def two_column() -> None:
 RUNNING_HEADER = "Acme AI | Proposal for Northwind Health | Confidential"
 
 
-def running_heads() -> None:
-    """Three pages with a running header and a 'Page N of 3' footer."""
+def _running_heads(header: str, footer: str):
+    """An onPage callback: `header` top left, `footer` ("Page {page}") bottom right."""
 
     def decorate(c: canvas.Canvas, doc) -> None:
         w, h = A4
         c.saveState()
         c.setFont("Helvetica", 8)
-        c.drawString(2.5 * cm, h - 1.5 * cm, RUNNING_HEADER)
-        c.drawRightString(w - 2.5 * cm, 1.5 * cm, f"Page {doc.page} of 3")
+        c.drawString(2.5 * cm, h - 1.5 * cm, header)
+        c.drawRightString(w - 2.5 * cm, 1.5 * cm, footer.format(page=doc.page))
         c.restoreState()
 
+    return decorate
+
+
+def running_heads() -> None:
+    """Three pages with a running header and a 'Page N of 3' footer."""
+
+    decorate = _running_heads(RUNNING_HEADER, "Page {page} of 3")
     points = [
         "The assistant drafts a reply for every incoming ticket and shows the agent the three most similar "
         "resolved tickets.",
@@ -129,14 +136,7 @@ def running_heads() -> None:
 def page_break() -> None:
     """A paragraph that runs over a page break, past the footer and the next header."""
 
-    def decorate(c: canvas.Canvas, doc) -> None:
-        w, h = A4
-        c.saveState()
-        c.setFont("Helvetica", 8)
-        c.drawString(2.5 * cm, h - 1.5 * cm, "Acme AI - Energy dashboard - Statement of work")
-        c.drawRightString(w - 2.5 * cm, 1.5 * cm, f"Page {doc.page}")
-        c.restoreState()
-
+    decorate = _running_heads("Acme AI - Energy dashboard - Statement of work", "Page {page}")
     filler = ("The sensors report temperature, humidity, carbon dioxide and occupancy every five minutes, and "
               "the gateways forward the readings to the network server in the client's own cloud tenant. ")
     story = [Paragraph("2 Scope of supply", H1)]
