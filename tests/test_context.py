@@ -245,10 +245,9 @@ def test_eval_plans(linter, concrete, text):
     assert results["eval_plan"].present is concrete
 
 
-def test_glossary_reads_the_documents_own_definitions():
+def test_glossary_reads_the_documents_own_definitions(linter):
     from proposal_lint.rules.concepts import glossary
 
-    linter = Linter()
     doc = document_from_text(
         "Each block ends with a Site Functional Test (SFT). The sensors use LoRa (long-range, low-power radio).\n\n"
         "Phase 2 adds LoRA (low-rank adaptation) adapters. We deliver four Custom Models, being custom report "
