@@ -566,3 +566,26 @@ def test_bold_normal_paragraphs_are_headings(tmp_path):
     statement = next(b for b in doc.blocks if b.text.startswith("This bold sentence"))
     assert statement.kind.value == "paragraph"
     assert Linter().lint_one(doc).verdict.recommendation.value == "no-fine-tuning"
+
+
+def test_sibling_headings_without_a_title(tmp_path):
+    """"Heading 2" after "Heading 2" closes the first section, also with no
+    "Heading 1" above (a section path that kept "1. Background" over the
+    proposal would read the whole plan as background)."""
+    import docx as pydocx
+
+    d = pydocx.Document()
+    for text, level in [("1. Background", 2), ("Old.", None), ("2. Proposal", 2), ("2.1 Deep", 4),
+                        ("New.", None), ("3 Up", 3), ("x", None)]:
+        d.add_heading(text, level=level) if level else d.add_paragraph(text)
+    path = tmp_path / "siblings.docx"
+    d.save(path)
+    assert [(b.text, b.section) for b in load_document(path).blocks] == [
+        ("1. Background", ["1. Background"]),
+        ("Old.", ["1. Background"]),
+        ("2. Proposal", ["2. Proposal"]),
+        ("2.1 Deep", ["2. Proposal", "2.1 Deep"]),
+        ("New.", ["2. Proposal", "2.1 Deep"]),
+        ("3 Up", ["2. Proposal", "3 Up"]),
+        ("x", ["2. Proposal", "3 Up"]),
+    ]

@@ -202,3 +202,19 @@ def test_markdown_bold_line_is_a_heading():
         ("paragraph", "Client: Foo Ltd", ["Proposal", "Alternatives considered"]),
         ("paragraph", "This bold line is a sentence.", ["Proposal", "Alternatives considered"]),
     ]
+
+
+def test_markdown_sibling_headings_without_a_title():
+    """"## 2" after "## 1" closes section 1, also when no "#" title is above them."""
+    from proposal_lint.ingest.text import parse_markdown
+
+    blocks, _ = parse_markdown("## 1. Background\n\nOld.\n\n## 2. Proposal\n\n#### 2.1 Deep\n\nNew.\n\n### 3 Up\n\nx\n")
+    assert [(b.text, b.section) for b in blocks] == [
+        ("1. Background", ["1. Background"]),
+        ("Old.", ["1. Background"]),
+        ("2. Proposal", ["2. Proposal"]),
+        ("2.1 Deep", ["2. Proposal", "2.1 Deep"]),
+        ("New.", ["2. Proposal", "2.1 Deep"]),
+        ("3 Up", ["2. Proposal", "3 Up"]),
+        ("x", ["2. Proposal", "3 Up"]),
+    ]

@@ -358,6 +358,7 @@ class _Extractor:
         self.emitted_notes: set[tuple[str, str]] = set()
         self.blocks: list[Block] = []
         self.section: list[str] = []
+        self._levels: list[int] = []  # the heading level of each section entry
         self.tables = 0
         self.seen_running: set[tuple[BlockKind, str]] = set()
         self.warnings: list[str] = []
@@ -463,7 +464,11 @@ class _Extractor:
             kind, level = self._classify(child, story, para)
             if kind is BlockKind.heading and clean_text(para.text):
                 heading = clean_text(para.text).replace("\n", " ")
-                self.section = self.section[: level - 1] + [heading]
+                # Close the sections at this level and below ("Heading 2" after
+                # "Heading 2" is a sibling, also with no "Heading 1" above).
+                keep = sum(1 for lv in self._levels if lv < level)
+                self.section = self.section[:keep] + [heading]
+                self._levels = self._levels[:keep] + [level]
             self.emit(kind, para.text, level=level)
             self._flush(para.side, story)
 

@@ -47,6 +47,7 @@ class _Builder:
     def __init__(self) -> None:
         self.blocks: list[Block] = []
         self.section: list[str] = []
+        self._levels: list[int] = []  # the heading level of each section entry
         self.tables = 0
 
     def add(self, kind: BlockKind, text: str, *, level: int | None = None, table: TableRef | None = None) -> None:
@@ -55,7 +56,11 @@ class _Builder:
             return
         if kind is BlockKind.heading:
             text = text.replace("\n", " ")
-            self.section = self.section[: (level or 1) - 1] + [text]
+            # A heading closes the sections at its level and below: "## 2" after
+            # "## 1" is a sibling, also where the document has no "#" title.
+            keep = sum(1 for lv in self._levels if lv < (level or 1))
+            self.section = self.section[:keep] + [text]
+            self._levels = self._levels[:keep] + [level or 1]
         self.blocks.append(
             Block(index=len(self.blocks), kind=kind, text=text, section=list(self.section), level=level, table=table)
         )
