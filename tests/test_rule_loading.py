@@ -98,3 +98,18 @@ def test_user_rule_folder_adds_a_rule(tmp_path):
     linter = Linter(extra_rule_dirs=[tmp_path])
     result = linter.lint_one(document_from_text("We will fine-tune Mistral on your tickets."))
     assert "ACME001" in {f.rule_id for f in result.findings}
+
+
+def test_purpose_served_by_must_name_a_concept(tmp_path):
+    rule = (builtin_rules_dir() / "PL003.yaml").read_text(encoding="utf-8")
+    write(tmp_path, "XX906.yaml", rule.replace("id: PL003", "id: XX906").replace("served_by: retrieval", "served_by: retreival"))
+    with pytest.raises(RuleLoadError, match="XX906.yaml: field 'check': unknown concept 'retreival'"):
+        load_ruleset([tmp_path])
+
+
+def test_not_inside_must_name_a_helper_group(tmp_path):
+    write(tmp_path, "concepts/knowledge_use.yaml",
+          "id: knowledge_use\nkind: mention\ndescription: answering from documents\nterms:\n"
+          "  knowledge_task:\n    - answer questions\n  rfp:\n    - rfp questions\nnot_inside: [rfp]\n")
+    with pytest.raises(RuleLoadError, match=r"knowledge_use.yaml.*not_inside must name helper groups"):
+        load_ruleset([tmp_path])

@@ -101,6 +101,8 @@ class Linter:
                         found.add("rejected")
                 if "context.education_heading" in labels:
                     found.add("education")
+                elif "context.background_heading" in labels:
+                    found.add("background")
                 words = heading.lower().replace(".", " ").split()
                 words = [w for w in words if w.isalpha()]
                 if "context.credentials_heading" in labels or (

@@ -35,6 +35,8 @@ class ContextCues:
 
     hits: dict[str, list[tuple[int, int]]]
     heading_flags: frozenset[str]  # "rejected", "education" from the section path
+    next_rejects: bool = False  # the next sentence of the paragraph is a verdict on this one
+    rejected_options: frozenset[str] = frozenset()  # "option c": options the document advises against
 
     def starts(self, group: str) -> list[int]:
         return [s for s, _ in self.hits.get(group, [])]
@@ -190,12 +192,90 @@ def requirement(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
 
 
 def rejected(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
-    return "rejected" in cues.heading_flags or bool(cues.hits.get("context.rejected"))
+    return ("rejected" in cues.heading_flags or bool(cues.hits.get("context.rejected")) or cues.next_rejects
+            or bool(cues.rejected_options) and _in_rejected_option(unit, cues.rejected_options, start))
+
+
+def _option_ref(unit: Unit, e: int) -> str | None:
+    """"option c" for an option word ending at token e followed by a short label (C, 2, IV)."""
+    if e >= len(unit.lowers):
+        return None
+    label = unit.lowers[e].rstrip(".")  # spaCy keeps "C." of "Option C." as one token
+    return f"{unit.norms[e - 1]} {label}" if label.isalnum() and len(label) <= 3 else None
+
+
+def rejected_options(unit: Unit, cue_hits: dict[str, list[tuple[int, int]]]) -> set[str]:
+    """The option a sentence advises against: of the options it names ("We
+    recommend Option B and would steer you away from Option C"), the one nearest
+    a rejection cue."""
+    refs = [(s, ref) for s, e in cue_hits["context.option_name"] if (ref := _option_ref(unit, e))]
+    if not refs:
+        return set()
+    out = set()
+    for s, e in cue_hits["context.option_rejected"]:
+        # Distance from the cue's end to an option after it ("advise against
+        # Option C"), from its start to one before it ("Option C is not recommended").
+        out.add(min(refs, key=lambda r: r[0] - e if r[0] >= e else s - r[0])[1])
+    return out
+
+
+def _starts_with_option(text: str, options: frozenset[str]) -> bool:
+    low = text.lower().lstrip(" \t-–—•*·0123456789.)(:")
+    return any(low.startswith(o) and not low[len(o):len(o) + 1].isalnum() for o in options)
+
+
+def _header_cell(unit: Unit, start: int) -> str:
+    """The header text of the table column holding token `start` of a row."""
+    k = sum(1 for t in unit.span[:start] if t.text == "|")
+    header = unit.header_row
+    if len(unit.blocks) > 1:  # one block per non-empty cell: match columns by number
+        cols = [b.table.col if b.table else None for b in unit.blocks]
+        col = cols[k] if k < len(cols) else None
+        return next((b.text for b in header.blocks if b.table and b.table.col == col), "")
+    cells = header.text.split("|")
+    return cells[k] if k < len(cells) else ""
+
+
+def _in_rejected_option(unit: Unit, options: frozenset[str], start: int) -> bool:
+    """Is the mention under a heading, in a table column or row, or in a list item
+    or paragraph that opens with a rejected option ("Option C: ...")?"""
+    places = list(unit.section)
+    if unit.header_row is not None:
+        places += [_header_cell(unit, start), unit.text.split("|")[0]]
+    else:
+        places.append(unit.block.text)
+    return any(_starts_with_option(p, options) for p in places)
+
+
+# What may follow a verdict cue: "Parked.", "Rejected - too costly", "Not included
+# in this offer", "Deferred to phase 2"; not "Excluded: hosting" or "Not included are ...".
+_VERDICT_FOLLOWERS = {"for", "in", "at", "by", "to", "until", "because", "as", "due", "after", "since", "unless", "pending"}
+
+
+def opens_with_verdict(unit: Unit, cues: list[tuple[int, int]]) -> bool:
+    """Does the sentence open with a verdict cue standing on its own ("Parked - not
+    part of this offer.")?"""
+    if not cues:
+        return False
+    first = _first_word(unit)
+    span = unit.span
+    for s, e in cues:
+        if s > first:
+            continue
+        if e >= len(span):
+            return True
+        nxt = span[e]
+        if (nxt.is_punct and nxt.text != ":") or nxt.lower_ in _VERDICT_FOLLOWERS:
+            return True
+    return False
 
 
 def education(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
     """In a background / glossary / "what is fine-tuning" section."""
-    return "education" in cues.heading_flags
+    flags = cues.heading_flags
+    return "education" in flags or (
+        "background" in flags and not cues.hits.get("context.party") and not cues.hits.get("context.engagement")
+    )
 
 
 def definition(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:

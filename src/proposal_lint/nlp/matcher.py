@@ -146,6 +146,10 @@ class TokenMatcher:
                 for second in seconds:
                     index[v][second].append(entry)
 
+    def words(self, label: str) -> frozenset[str]:
+        """The words of `label`'s one-word patterns (lemmas and lower-case forms)."""
+        return frozenset(w for index in (self._one_norm, self._one_lower) for w, labels in index.items() if label in labels)
+
     def __call__(self, norms: list[str], lowers: list[str], nums: list[bool]) -> list[tuple[str, int, int]]:
         """(label, start, end) of the longest match of each pattern at each start."""
         found = self.find(norms, lowers, nums, set(norms), set(lowers), {})

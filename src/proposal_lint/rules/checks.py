@@ -89,6 +89,9 @@ def purpose_split(check: PurposeCheck, results: dict[str, ConceptResult], units:
         return {id(h.unit): h.unit for h in hits if near_only or h.group not in check.near_only}
 
     aim_hits, versus_hits = _hits(results, check.aim), _hits(results, check.versus)
+    if check.served_by:
+        served = {id(u) for u in results[check.served_by].units()} - {id(u) for u in when_units}
+        aim_hits = [h for h in aim_hits if id(h.unit) not in served]
     aim_all, versus_all = by_units(aim_hits, True), by_units(versus_hits, True)
     aim_doc, versus_doc = by_units(aim_hits, False), by_units(versus_hits, False)
 

@@ -76,30 +76,40 @@ HEADING_CUES = (
     "context.education_heading",
     "context.credentials_heading",
     "context.price_heading",
+    "context.background_heading",
 )
 
 
-def build_matchers(ruleset: RuleSet) -> tuple[TokenMatcher, TokenMatcher, TokenMatcher]:
-    """(content, context cues, heading cues). Cue words are frequent ("we",
-    "is", ","), so cues are only looked for in units that mention something;
-    heading cues only in headings."""
-    content, cues, headings = TokenMatcher(), TokenMatcher(), TokenMatcher()
+# Cues looked for in the sentence after a mention: "Option B: an adapter trained
+# on call transcripts. Parked - not part of this offer."
+NEXT_CUES = ("context.rejected_next",)
+
+
+def build_matchers(ruleset: RuleSet) -> tuple[TokenMatcher, TokenMatcher, TokenMatcher, TokenMatcher]:
+    """(content, context cues, heading cues, next-sentence cues). Cue words are
+    frequent ("we", "is", ","), so cues are only looked for in units that
+    mention something; heading cues only in headings."""
+    content, cues, headings, following = TokenMatcher(), TokenMatcher(), TokenMatcher(), TokenMatcher()
     for label, patterns in compiled_patterns(ruleset).items():
         if label in HEADING_CUES:
             headings.add(label, patterns)
+        elif label in NEXT_CUES:
+            following.add(label, patterns)
         else:
             (cues if label.startswith("context.") else content).add(label, patterns)
-    return content, cues, headings
+    return content, cues, headings, following
 
 
 def annotate(units: list[Unit], matchers: tuple[TokenMatcher, ...], heading_flags) -> None:
     """Fill unit.hits with every term-group match (longest match per label and start)."""
-    content, cues = matchers[:2]
-    for unit in units:
+    content, cues, _, following = matchers
+    option_words = cues.words("context.option_name")
+    rejected_options: set[str] = set()
+    for k, unit in enumerate(units):
         norms, lowers, nums = unit.norms, unit.lowers, unit.nums
         nset, lset = set(norms), set(lowers)
         found = content.find(norms, lowers, nums, nset, lset, {})
-        if found:
+        if found or not nset.isdisjoint(option_words):
             cues.find(norms, lowers, nums, nset, lset, found)
         hits: dict[str, list[tuple[int, int]]] = {}
         for (label, start), end in found.items():
@@ -117,6 +127,18 @@ def annotate(units: list[Unit], matchers: tuple[TokenMatcher, ...], heading_flag
         unit.concepts = {label.partition(".")[0] for label in hits}
         unit.heading_flags = heading_flags(unit.section)
         unit.cues = ctx.ContextCues(hits=cue_hits, heading_flags=unit.heading_flags)
+        nxt = units[k + 1] if k + 1 < len(units) else None
+        if hits and nxt is not None and nxt.block is unit.block and unit.table is None:
+            found = following.find(nxt.norms, nxt.lowers, nxt.nums, set(nxt.norms), set(nxt.lowers), {})
+            unit.cues.next_rejects = ctx.opens_with_verdict(nxt, [(s, e) for (_, s), e in found.items()])
+        if "context.option_name" in cue_hits and "context.option_rejected" in cue_hits:
+            rejected_options.update(ctx.rejected_options(unit, cue_hits))
+    if rejected_options:
+        # "We would steer you away from Option C": what Option C's section, table
+        # column or list item proposes is a rejected alternative.
+        for unit in units:
+            if unit.cues.hits or unit.hits:
+                unit.cues.rejected_options = frozenset(rejected_options)
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -213,6 +235,8 @@ class ConceptEvaluator:
                         reason = "other sense of tune (the model itself is not trained)" if unchanged else None
                 if reason is None and c.other_sense and c.other_sense.gloss_words:
                     reason = self._defined_otherwise(c, hit.text)
+                if reason is None and c.not_inside:
+                    reason = _inside_other(unit, hit, c)
                 if reason:
                     res.discounted.append((hit, reason))
                 elif hit.group.split(".")[1] in c.weak:
@@ -435,6 +459,13 @@ def glossary(units: list[Unit]) -> dict[str, str]:
 def _container(unit: Unit):
     """The paragraph (block) or the table a unit belongs to."""
     return ("table", unit.table) if unit.table is not None else ("block", unit.block.index)
+
+
+def _inside_other(unit: Unit, hit: Hit, c: MentionConcept) -> str | None:
+    for group in c.not_inside:
+        if any(s < hit.end and hit.start < e for s, e in unit.hits.get(f"{c.id}.{group}", ())):
+            return f"other sense ({group.replace('_', ' ')})"
+    return None
 
 
 UNCLEAR = "unclear"  # _other_sense: neither a model nor something else is named

@@ -119,7 +119,7 @@ def load_ruleset(extra_dirs: Sequence[Path] = ()) -> RuleSet:
         check = rule.check
         names = [check.when] + {
             "absence": lambda: [check.missing],
-            "purpose": lambda: [check.aim, check.versus],
+            "purpose": lambda: [check.aim, check.versus] + ([check.served_by] if check.served_by else []),
             "cooccurs": lambda: list(check.also),
             "priced_only": lambda: [check.costs],
         }[check.type]()

@@ -70,11 +70,17 @@ class MentionConcept(_ConceptBase):
     other_sense: OtherSense | None = None
     discount: list[Literal[CONTEXTS]] = []  # type: ignore[valid-type]
     helper: list[str] = []  # groups used by checks, not mentions themselves
+    # Helper groups whose matches are another sense of the words they cover: a
+    # mention overlapping one does not count ("Answers to the questions in the
+    # RFP" is the vendor replying, not a question-answering use case).
+    not_inside: list[str] = []
 
     @model_validator(mode="after")
     def _refs(self):
         os_ = self.other_sense
-        self._need_groups(*self.weak, *self.helper, *(os_.groups if os_ else []),
+        if set(self.not_inside) - set(self.helper):
+            raise ValueError("not_inside must name helper groups")
+        self._need_groups(*self.weak, *self.helper, *self.not_inside, *(os_.groups if os_ else []),
                           *([os_.unchanged] if os_ and os_.unchanged else []))
         return self
 
@@ -201,6 +207,10 @@ class PurposeCheck(_Strict):
     # (e.g. the word "manuals" says what a fine-tune is for, not what the
     # whole document is about).
     near_only: list[str] = []
+    # A concept that serves the aim by other means (retrieval): an `aim` mention
+    # in a sentence about it, and not about `when`, is that concept's aim ("A
+    # retrieval component looks up the articles for each case").
+    served_by: str | None = None
 
 
 class CooccursCheck(_Strict):
