@@ -262,3 +262,34 @@ def test_glossary_reads_the_documents_own_definitions(linter):
     assert got["custom models"] == "custom report templates for the board"
     assert got["peft"] == "Production Environment Fitness Test"
     assert "fine-tuning" not in got  # a plan table is no glossary
+
+
+OPTIONS_REJECTED = [
+    "Option B: fine-tune a model on your manuals.\n\nWe advise against Option B: manuals change monthly.",
+    "## Option 2 - Custom model\n\nWe fine-tune Llama 3 on your tickets.\n\n## Advice\n\nOption 2 is not recommended.",
+    "- Route C: a LoRA adapter trained on call transcripts. Parked - not part of this offer.",
+]
+
+OPTIONS_KEPT = [
+    # The option advised against is C, not the fine-tune in B.
+    "Option B (recommended): we fine-tune gpt-4o-mini on 6,000 of your invoices.\n\n"
+    "We recommend Option B and advise against Option C, a model trained from scratch.",
+    # "a lot of" is no option.
+    "A lot of tickets are routed by hand. We fine-tune the model on 9,000 of them.\n\n"
+    "We would not recommend a lot of manual labelling.",
+    # A verdict word that does not stand on its own is no verdict.
+    "We fine-tune a LoRA adapter on 8,000 tickets. Excluded: GPU hosting, paid by you.",
+    "We fine-tune a LoRA adapter on 8,000 tickets. Rejected tickets go back to the queue.",
+]
+
+
+@pytest.mark.parametrize("text", OPTIONS_REJECTED)
+def test_option_advised_against_is_rejected(linter, text):
+    result = _fine_tuning(linter, text)
+    assert not result.present, [h.text for h in result.counted]
+    assert any(reason == "rejected" for _, reason in result.discounted)
+
+
+@pytest.mark.parametrize("text", OPTIONS_KEPT)
+def test_other_options_still_count(linter, text):
+    assert _fine_tuning(linter, text).present, text

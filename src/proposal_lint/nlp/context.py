@@ -201,7 +201,12 @@ def _option_ref(unit: Unit, e: int) -> str | None:
     if e >= len(unit.lowers):
         return None
     label = unit.lowers[e].rstrip(".")  # spaCy keeps "C." of "Option C." as one token
-    return f"{unit.norms[e - 1]} {label}" if label.isalnum() and len(label) <= 3 else None
+    # A letter, a number or a numeral: not "option to", "lot of".
+    ok = len(label) == 1 and label.isalnum() or label.isdigit() and len(label) <= 3 or label in _ROMAN
+    return f"{unit.norms[e - 1]} {label}" if ok else None
+
+
+_ROMAN = {"ii", "iii", "iv", "vi", "vii", "viii", "ix", "xi", "xii"}
 
 
 def rejected_options(unit: Unit, cue_hits: dict[str, list[tuple[int, int]]]) -> set[str]:
