@@ -243,6 +243,12 @@ def clauses() -> None:
         Paragraph("Further retrainings are charged at GBP 3,200 each.", BODY),
         Paragraph("7.4 Acceptance follows if, on the held-back set:", BODY),
         Paragraph("\u2022 field accuracy is at least 96%.", BODY),
+        # A line that opens with a reference is no "Annex C" title, and a title
+        # wrapped inside its parentheses goes on.
+        Paragraph("7.5 In the pilot under the first statement of work (see<br/>Annex C), the Supplier "
+                  "tested a prompt with three example letters.", BODY),
+        Paragraph("7.6 Stage 2: Model specialisation (weeks<br/>5\u20139)", H1),
+        Paragraph("The adapters are trained on the letter pairs.", BODY),
     ]
     # A narrow column, as in two-column contracts: a clause's first line is as
     # short as a title.

@@ -223,7 +223,7 @@ def test_numbered_clauses_are_paragraphs_not_headings():
     so it is body text, and each clause is its own paragraph. A clause that leads
     into a list ("... on the held-back set:") is no title either."""
     doc = load_document(LAYOUT / "clauses.pdf")
-    h7, h73 = "7. Base Model Changes", "7.3 Charges"
+    h7, h73, h76 = "7. Base Model Changes", "7.3 Charges", "7.6 Stage 2: Model specialisation (weeks 5–9)"
     assert rows(doc) == [
         ("heading", 1, [h7], h7),
         ("paragraph", 1, [h7], "7.1 The Supplier shall notify the Client within twenty working days of becoming "
@@ -234,6 +234,12 @@ def test_numbered_clauses_are_paragraphs_not_headings():
         ("paragraph", 1, [h7, h73], "Further retrainings are charged at GBP 3,200 each."),
         ("paragraph", 1, [h7, h73], "7.4 Acceptance follows if, on the held-back set:"),
         ("list_item", 1, [h7, h73], "field accuracy is at least 96%."),
+        # A line opening with a wrapped reference ("Annex C), the ...") is no title,
+        ("paragraph", 1, [h7, h73], "7.5 In the pilot under the first statement of work (see Annex C), the "
+         "Supplier tested a prompt with three example letters."),
+        # and a title wrapped inside its parentheses goes on.
+        ("heading", 1, [h7, h76], h76),
+        ("paragraph", 1, [h7, h76], "The adapters are trained on the letter pairs."),
     ]
 
 

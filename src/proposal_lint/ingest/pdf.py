@@ -39,10 +39,17 @@ MIN_RULING_PATHS = 4  # path objects on a page before we ask pdfplumber for tabl
 MAX_TABLE_PATHS = 5000  # above this the "ruling lines" are a drawing, not a table
 
 _NUMBERED = re.compile(r"^(\d{1,2}(?:\.\d{1,2}){0,4})\.?\s+(?=[^\W\d_])")
-_APPENDIX = re.compile(r"^(?:Appendix|Annex|Chapter|Part)\s+[A-Z0-9IVX]{1,4}\b", re.I)
+# "Annex C: Prices", "Appendix B Pricing", "ANNEX 2"; not "Annex C), the Supplier
+# ..." where a reference wraps to the start of a line.
+_APPENDIX = re.compile(
+    r"^(?:Appendix|Annex|Chapter|Part)\s+[A-Z0-9IVX]{1,4}\b(?=\s*$|\s*[:.\-–—]|\s+(?-i:[A-Z0-9]))", re.I)
 _ENUM = re.compile(r"^\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+\S")
 _LEADERS = re.compile(r"(?:\.\s?){4,}|…{2,}")
 _FOOTNOTE_MARK = re.compile(r"^(?:\d{1,3}|[*†‡§¶])\s*\S")
+def _unclosed(text: str) -> bool:
+    return text.count("(") > text.count(")")
+
+
 def _starts_clause(text: str) -> bool:
     """"2.2 Engineers currently ...": a numbered clause, which starts a paragraph."""
     m = _NUMBERED.match(text)
@@ -627,6 +634,11 @@ class _Layout:
                         # A heading wrapped over two lines continues; a new numbered one does not.
                         new = not (group_kind == BlockKind.heading and prev is not None and lvl == 0
                                    and ln.size == prev.size and ln.top - prev.bottom < 0.8 * ln.size)
+                    elif (group_kind == BlockKind.heading and prev is not None and ln.size == prev.size
+                          and ln.bold == prev.bold and ln.top - prev.bottom < 0.8 * ln.size
+                          and _unclosed(" ".join(g.text for g in group))):
+                        # "7.6 Stage 2: Model specialisation (weeks" | "5–9)": the title goes on.
+                        kind, new, level_here = BlockKind.heading, False, group_level
                     else:
                         bullet, rest = strip_bullet(ln.text)
                         enum = bool(_ENUM.match(ln.text))
