@@ -85,7 +85,8 @@ def _distance(unit: Unit, start: int, end: int) -> int:
 # A table cell that answers "no" to the row: "Fine-tuning | Not proposed".
 _NO_ANSWERS = ("n", "no", "none", "n/a", "not proposed", "not included", "not offered", "not applicable",
                "non-compliant", "not compliant", "out of scope", "excluded", "not recommended", "reject",
-               "rejected", "not selected", "discarded", "not pursued", "no-go", "no go", "✗", "✘")
+               "rejected", "not selected", "not chosen", "not taken", "discarded", "not pursued", "parked", "shelved",
+               "dropped", "declined", "no-go", "no go", "✗", "✘")
 
 
 def _row_says_no(unit: Unit, end: int) -> bool:

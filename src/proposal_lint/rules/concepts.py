@@ -77,6 +77,7 @@ HEADING_CUES = (
     "context.credentials_heading",
     "context.price_heading",
     "context.background_heading",
+    "context.this_engagement_heading",
 )
 
 
@@ -288,6 +289,23 @@ class ConceptEvaluator:
                     return True
         return False
 
+    def _caption(self, c: CooccurrenceConcept, k: int) -> Unit | None:
+        """The sentence of the paragraph right before unit k's table (same section)
+        that has the anchor group and reports a measurement."""
+        units = self._units
+        j = k - 1
+        while j >= 0 and units[j].table == units[k].table:
+            j -= 1
+        if j < 0 or units[j].table is not None or units[j].section != units[k].section:
+            return None
+        block = units[j].block
+        while j >= 0 and units[j].block is block:
+            u = units[j]
+            if _has(u, c.id, c.anchor, with_header=False) and any(_has(u, c.id, g, with_header=False) for g in c.unless):
+                return u
+            j -= 1
+        return None
+
     @staticmethod
     def _table_row(c: CooccurrenceConcept, unit: Unit) -> bool:
         """A row with all `table.row` groups (and a number) under a header with all `table.header` groups."""
@@ -316,6 +334,10 @@ class ConceptEvaluator:
                 and not all(_has(unit, c.id, g) for g in c.all)
             ):
                 window = [prev, unit]
+            elif unit.table is not None and c.table is not None and c.table.caption:
+                caption = self._caption(c, k)
+                if caption is not None and not all(_has(unit, c.id, g) for g in c.all):
+                    window = [caption, unit]
 
             def has(group: str, header: bool = True) -> bool:
                 return any(_has(u, c.id, group, with_header=header) for u in window)

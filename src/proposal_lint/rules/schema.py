@@ -93,6 +93,10 @@ class TableCooccurrence(_Strict):
     row: list[str] = Field(min_length=1)
     header: list[str] = Field(min_length=1)
     number: bool = False  # the row must also hold a number
+    # The paragraph right before the table may say what the rows measure: "We
+    # ran a few-shot prompt on 60 episodes." over "| Drafts with no edits | 41 of
+    # 60 (68%) |". It must report a measurement (an `unless` group).
+    caption: bool = False
 
 
 class CooccurrenceConcept(_ConceptBase):
