@@ -7,6 +7,7 @@ is set here, because it is a property of English clauses, not of a rule.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from proposal_lint.model import BlockKind
@@ -89,17 +90,21 @@ _NO_ANSWERS = ("n", "no", "none", "n/a", "not proposed", "not included", "not of
                "dropped", "declined", "no-go", "no go", "✗", "✘")
 
 
-def _row_says_no(unit: Unit, end: int) -> bool:
+def _row_says_no(unit: Unit, start: int, end: int) -> bool:
     if unit.table is None:
         return False
     cells = [c.strip().lower().rstrip(".") for c in unit.span[end:].text.split("|")[1:]]
+    # The row's label may carry the verdict: "B (parked) | LoRA fine-tune of ...".
+    label = unit.text.split("|")[0]
+    if len(label) < len(unit.span[:start].text):
+        cells += [m.strip().lower() for m in re.findall(r"\(([^()]{1,30})\)", label)]
     # PDFs sometimes letter-space short table cells: "R ej e ct".
     cells += [c.replace(" ", "") for c in cells if len(c) <= 20]
     return any(c in _NO_ANSWERS or c.startswith(tuple(a + sep for a in _NO_ANSWERS[1:] for sep in " ,;-–—:")) for c in cells)
 
 
 def negated(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
-    if _row_says_no(unit, end):
+    if _row_says_no(unit, start, end):
         return True
     negations = cues.hits.get("context.negation_before", [])
     conditional = bool(negations) and _opens_with_condition(unit, cues)

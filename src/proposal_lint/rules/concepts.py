@@ -420,17 +420,27 @@ def _bullet_before(c: CooccurrenceConcept, units: list[Unit], k: int, reach: int
     concept's anchor ("- Few-shot prompt ..." / "- 20 real briefs" / "- 14 of 20 usable")."""
     for j in range(k - 1, max(k - 1 - reach, -1), -1):
         u = units[j]
-        if u.kind != BlockKind.list_item or u.section != units[k].section:
+        if u.section != units[k].section:
             return None
+        if u.kind != BlockKind.list_item:
+            # The sentence leading into the list: "We tested a good prompt on 450
+            # e-mails:" / "- on the first 50, 41 of 50 went in the right queue".
+            return u if _lead_in(c, u) else None
         if _has(u, c.id, c.anchor, with_header=False):
             return u
     return None
 
 
+def _lead_in(c: CooccurrenceConcept, u: Unit) -> bool:
+    return u.table is None and u.text.rstrip().endswith(":") and _has(u, c.id, c.anchor, with_header=False)
+
+
 def _measured_list(c: CooccurrenceConcept, prev: Unit, unit: Unit) -> bool:
-    """Two bullets of one list that report a measurement ("- Few-shot prompt, 3 past
-    pieces per client" / "- 14 of 20 drafts rated usable") read as one statement."""
-    return (prev.kind == unit.kind == BlockKind.list_item and prev.section == unit.section
+    """Two bullets of one list, or a list's lead-in and one of its bullets, that
+    report a measurement ("- Few-shot prompt, 3 past pieces per client" / "- 14 of
+    20 drafts rated usable") read as one statement."""
+    return (unit.kind == BlockKind.list_item and prev.section == unit.section
+            and (prev.kind == BlockKind.list_item or _lead_in(c, prev))
             and _has(prev, c.id, c.anchor, with_header=False)  # the result follows what was tried
             and any(_has(u, c.id, g, with_header=False) for u in (prev, unit) for g in c.unless))
 
