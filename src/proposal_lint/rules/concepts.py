@@ -130,7 +130,9 @@ def annotate(units: list[Unit], matchers: tuple[TokenMatcher, ...], heading_flag
         unit.cues = ctx.ContextCues(hits=cue_hits, heading_flags=unit.heading_flags)
         nxt = units[k + 1] if k + 1 < len(units) else None
         if hits and nxt is not None and nxt.block is unit.block and unit.table is None:
-            found = following.find(nxt.norms, nxt.lowers, nxt.nums, set(nxt.norms), set(nxt.lowers), {})
+            # A verdict opens the sentence: its first words are enough.
+            norms, lowers, nums = nxt.norms[:8], nxt.lowers[:8], nxt.nums[:8]
+            found = following.find(norms, lowers, nums, set(norms), set(lowers), {})
             unit.cues.next_rejects = ctx.opens_with_verdict(nxt, [(s, e) for (_, s), e in found.items()])
         if "context.option_name" in cue_hits and "context.option_rejected" in cue_hits:
             rejected_options.update(ctx.rejected_options(unit, cue_hits))
