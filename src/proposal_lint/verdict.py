@@ -97,6 +97,7 @@ _DESCRIBE = {
     "requirement": "RFP requirement wording",
     "rejected": "a rejected alternative",
     "education": "general background",
+    "history": "an entry of the document's change log",
     "other sense of tune": "tuning of something other than a model",
 }
 

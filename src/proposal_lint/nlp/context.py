@@ -38,6 +38,7 @@ class ContextCues:
     heading_flags: frozenset[str]  # "rejected", "education" from the section path
     next_rejects: bool = False  # the next sentence of the paragraph is a verdict on this one
     rejected_options: frozenset[str] = frozenset()  # "option c": options the document advises against
+    change_log: bool = False  # a row of the document's version history
 
     def starts(self, group: str) -> list[int]:
         return [s for s, _ in self.hits.get(group, [])]
@@ -304,6 +305,11 @@ def credentials(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
     return "credentials" in cues.heading_flags or bool(cues.hits.get("context.credentials"))
 
 
+def history(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
+    """A row of the document's change log: how the document changed, not the plan."""
+    return cues.change_log
+
+
 def heading(unit: Unit, cues: ContextCues, start: int, end: int) -> bool:
     # A heading names a topic ("3. Why not fine-tuning?"); the body says the plan.
     return unit.is_heading
@@ -320,6 +326,7 @@ CHECKS = {
     "education": education,
     "definition": definition,
     "hypothetical": hypothetical,
+    "history": history,
 }
 
 

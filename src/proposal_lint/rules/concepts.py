@@ -105,6 +105,7 @@ def annotate(units: list[Unit], matchers: tuple[TokenMatcher, ...], heading_flag
     """Fill unit.hits with every term-group match (longest match per label and start)."""
     content, cues, _, following = matchers
     option_words = cues.words("context.option_name")
+    log_words = cues.words("context.change_log_version"), cues.words("context.change_log_change")
     rejected_options: set[str] = set()
     for k, unit in enumerate(units):
         norms, lowers, nums = unit.norms, unit.lowers, unit.nums
@@ -134,6 +135,9 @@ def annotate(units: list[Unit], matchers: tuple[TokenMatcher, ...], heading_flag
             norms, lowers, nums = nxt.norms[:8], nxt.lowers[:8], nxt.nums[:8]
             found = following.find(norms, lowers, nums, set(norms), set(lowers), {})
             unit.cues.next_rejects = ctx.opens_with_verdict(nxt, [(s, e) for (_, s), e in found.items()])
+        if hits and unit.header_row is not None:
+            header = set(unit.header_row.lowers)
+            unit.cues.change_log = all(not header.isdisjoint(words) for words in log_words)
         if "context.option_name" in cue_hits and "context.option_rejected" in cue_hits:
             rejected_options.update(ctx.rejected_options(unit, cue_hits))
     if rejected_options:

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from proposal_lint.model import Severity
 
-CONTEXTS = ("credentials", "negated", "contrast", "hypothetical", "question", "requirement", "rejected", "education", "definition", "heading")
+CONTEXTS = ("credentials", "negated", "contrast", "hypothetical", "question", "requirement", "rejected", "education", "definition", "heading", "history")
 
 
 class _Strict(BaseModel):
