@@ -263,6 +263,11 @@ class ConceptEvaluator:
                         blocked_by = ref
                         break
             if blocked_by:
+                # A term the document itself defines as a trained model ('"Custom
+                # Model" means Claude 3 Haiku further trained by ...') is no framing.
+                defined = [h for h in weak_hits if self._defined_as_trained(c, h.text)]
+                res.counted.extend(defined)
+                weak_hits = [h for h in weak_hits if h not in defined]
                 res.discounted.extend((h, f"framing only ({blocked_by.split('.')[-1].replace('_', ' ')})") for h in weak_hits)
             else:
                 res.counted.extend(weak_hits)
@@ -283,6 +288,20 @@ class ConceptEvaluator:
         if any(w.startswith(tuple(c.other_sense.gloss_words)) for w in words):
             return None
         return f"other sense (defined as \"{gloss}\")"
+
+    def _defined_as_trained(self, c: MentionConcept, text: str) -> bool:
+        """Does `text` hold a term of the document's glossary whose definition has
+        one of the concept's gloss words?"""
+        if not (c.other_sense and c.other_sense.gloss_words):
+            return False
+        if self._glossary is None:
+            self._glossary = glossary(self._units)
+        low = text.lower()
+        return any(
+            " " in term and term in low
+            and any(w.startswith(tuple(c.other_sense.gloss_words)) for w in gloss.lower().replace("-", " ").split())
+            for term, gloss in self._glossary.items()
+        )
 
     def _says_unchanged(self, c: MentionConcept) -> bool:
         """Does the vendor state that the model itself is not trained (not in a
@@ -455,7 +474,7 @@ _GLOSS_TABLE_HEADER = {"term", "terms", "definition", "definitions", "meaning", 
                        "abbreviations", "acronym", "acronyms", "glossary"}
 _PAREN = re.compile(r"\(([^()]{2,80})\)")
 # A capitalised (defined) term: "Custom Models, being custom report templates".
-_BEING = re.compile(r"\b([A-Z][\w-]*(?: [A-Z][\w-]*){0,3}),? (?:being|means|meaning|refers to|is defined as) ([^.;]{4,100})")
+_BEING = re.compile(r"\b([A-Z][\w-]*(?: [A-Z][\w-]*){0,3})[\"”’']?,? (?:being|means|shall mean|meaning|refers to|is defined as) ([^.;]{4,160})")
 
 
 def glossary(units: list[Unit]) -> dict[str, str]:
