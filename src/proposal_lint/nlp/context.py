@@ -88,7 +88,11 @@ def _distance(unit: Unit, start: int, end: int) -> int:
 _NO_ANSWERS = ("n", "no", "none", "n/a", "not proposed", "not included", "not offered", "not applicable",
                "non-compliant", "not compliant", "out of scope", "excluded", "not recommended", "reject",
                "rejected", "not selected", "not chosen", "not taken", "discarded", "not pursued", "parked", "shelved",
-               "dropped", "declined", "no-go", "no go", "✗", "✘")
+               "dropped", "declined", "no-go", "no go", "not to pursue", "✗", "✘",
+               # the same in German, French, Dutch and Spanish
+               "nein", "nicht weiterverfolgen", "nicht empfohlen", "abgelehnt", "non retenu",
+               "non recommandé", "rejeté", "nee", "niet aanbevolen", "afgewezen", "no recomendado",
+               "descartado", "rechazado")
 
 
 def _row_says_no(unit: Unit, start: int, end: int) -> bool:
