@@ -266,8 +266,11 @@ class ConceptEvaluator:
                 # A term the document itself defines as a trained model ('"Custom
                 # Model" means Claude 3 Haiku further trained by ...') is no framing.
                 defined = [h for h in weak_hits if self._defined_as_trained(c, h.text)]
-                res.counted.extend(defined)
-                weak_hits = [h for h in weak_hits if h not in defined]
+                if defined:
+                    res.counted.extend(defined)
+                    order = {id(u): i for i, u in enumerate(units)}
+                    res.counted.sort(key=lambda h: (order[id(h.unit)], h.start))
+                    weak_hits = [h for h in weak_hits if h not in defined]
                 res.discounted.extend((h, f"framing only ({blocked_by.split('.')[-1].replace('_', ' ')})") for h in weak_hits)
             else:
                 res.counted.extend(weak_hits)
