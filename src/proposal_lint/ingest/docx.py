@@ -17,6 +17,7 @@ from urllib.parse import unquote
 from lxml import etree
 
 from proposal_lint.ingest.ooxml_safety import SafeZip, parse_xml
+from proposal_lint.ingest.normalize import SectionPath
 from proposal_lint.ingest.text import clean_text
 from proposal_lint.model import Block, BlockKind, Document, Format, IngestError, TableRef
 
@@ -357,8 +358,7 @@ class _Extractor:
         }
         self.emitted_notes: set[tuple[str, str]] = set()
         self.blocks: list[Block] = []
-        self.section: list[str] = []
-        self._levels: list[int] = []  # the heading level of each section entry
+        self.path = SectionPath()
         self.tables = 0
         self.seen_running: set[tuple[BlockKind, str]] = set()
         self.warnings: list[str] = []
@@ -383,7 +383,7 @@ class _Extractor:
             if (kind, text) in self.seen_running:
                 return
             self.seen_running.add((kind, text))
-        section = [] if kind in (BlockKind.header, BlockKind.footer) else list(self.section)
+        section = [] if kind in (BlockKind.header, BlockKind.footer) else self.path.headings
         self.blocks.append(Block(index=len(self.blocks), kind=kind, text=text, section=section, level=level, table=table))
 
     # -- document
@@ -464,11 +464,7 @@ class _Extractor:
             kind, level = self._classify(child, story, para)
             if kind is BlockKind.heading and clean_text(para.text):
                 heading = clean_text(para.text).replace("\n", " ")
-                # Close the sections at this level and below ("Heading 2" after
-                # "Heading 2" is a sibling, also with no "Heading 1" above).
-                keep = sum(1 for lv in self._levels if lv < level)
-                self.section = self.section[:keep] + [heading]
-                self._levels = self._levels[:keep] + [level]
+                self.path.enter(level, heading)
             self.emit(kind, para.text, level=level)
             self._flush(para.side, story)
 

@@ -115,3 +115,21 @@ _WORD = re.compile(r"[^\W\d_]+(?:-[^\W\d_]+)*")
 def words(text: str) -> set[str]:
     """Lowercase words (hyphenated compounds kept whole), for join_pair's vocab."""
     return set(_WORD.findall(text.lower()))
+
+
+class SectionPath:
+    """The headings above the current block, outermost first. A heading closes
+    the open sections at its level and deeper: "## 2" after "## 1" is a sibling,
+    also where the document has no top-level title."""
+
+    def __init__(self) -> None:
+        self._open: list[tuple[int, str]] = []  # (level, heading), levels rising
+
+    def enter(self, level: int, heading: str) -> None:
+        while self._open and self._open[-1][0] >= level:
+            self._open.pop()
+        self._open.append((level, heading))
+
+    @property
+    def headings(self) -> list[str]:
+        return [h for _, h in self._open]

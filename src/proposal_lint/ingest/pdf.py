@@ -31,7 +31,7 @@ from pathlib import Path
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
-from proposal_lint.ingest.normalize import clean, join_lines, join_pair, strip_bullet, words
+from proposal_lint.ingest.normalize import SectionPath, clean, join_lines, join_pair, strip_bullet, words
 from proposal_lint.model import BBox, Block, BlockKind, Document, Format, IngestError
 
 HEADER_BAND = 0.12  # top/bottom fraction of the page where running heads live
@@ -600,7 +600,7 @@ class _Layout:
             return rank[(ln.size, ln.bold)]
 
         out: list[Block] = []
-        path: list[tuple[int, str]] = []
+        path = SectionPath()
         it = iter(flagged)
         header_blocks = {p.number: [] for p in self.pages}
         for p in self.pages:
@@ -609,7 +609,7 @@ class _Layout:
                     header_blocks[p.number].append(ln)
         for p, cols in zip(self.pages, self.columns):
             for ln in sorted((h for h in header_blocks[p.number] if h.kind == "header"), key=lambda h: (h.top, h.x0)):
-                self._emit(out, BlockKind.header, [ln], p.number, [t for _, t in path])
+                self._emit(out, BlockKind.header, [ln], p.number, path.headings)
             for col in cols:
                 plain = [c for c in col if c.kind == ""] or col
                 edges = (min(c.x0 for c in plain), max(c.x1 for c in plain))
@@ -623,7 +623,7 @@ class _Layout:
                     if ln.kind == "table":
                         self._flush(out, group, group_kind, group_level, p.number, path)
                         group, group_kind, prev = [], None, None
-                        self._emit_table(out, ln, p.number, [t for _, t in path])
+                        self._emit_table(out, ln, p.number, path.headings)
                         continue
                     if ln.kind == "footnote":
                         kind, new = BlockKind.footnote, group_kind != BlockKind.footnote or bool(
@@ -664,7 +664,7 @@ class _Layout:
                     prev = ln
                 self._flush(out, group, group_kind, group_level, p.number, path)
             for ln in sorted((h for h in header_blocks[p.number] if h.kind == "footer"), key=lambda h: (h.top, h.x0)):
-                self._emit(out, BlockKind.footer, [ln], p.number, [t for _, t in path])
+                self._emit(out, BlockKind.footer, [ln], p.number, path.headings)
         return self._join_continued(out)
 
     def _join_continued(self, out: list[Block]) -> list[Block]:
@@ -731,10 +731,8 @@ class _Layout:
             return
         if kind == BlockKind.heading:
             text = join_lines([ln.text for ln in group], self.vocab)
-            while path and path[-1][0] >= level:
-                path.pop()
-            path.append((level, text))
-        self._emit(out, kind, group, page, [t for _, t in path], level)
+            path.enter(level, text)
+        self._emit(out, kind, group, page, path.headings, level)
 
     def _emit(self, out, kind, lines, page, section, level=None) -> None:
         texts = [ln.text for ln in lines]

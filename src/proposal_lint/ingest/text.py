@@ -11,6 +11,7 @@ import re
 import unicodedata
 from pathlib import Path
 
+from proposal_lint.ingest.normalize import SectionPath
 from proposal_lint.model import Block, BlockKind, Document, Format, IngestError, TableRef
 
 _ZERO_WIDTH = dict.fromkeys(map(ord, "\u00ad\u200b\u200c\u200d\u2060\ufeff"))
@@ -46,8 +47,7 @@ def decode(data: bytes) -> tuple[str, str | None]:
 class _Builder:
     def __init__(self) -> None:
         self.blocks: list[Block] = []
-        self.section: list[str] = []
-        self._levels: list[int] = []  # the heading level of each section entry
+        self.path = SectionPath()
         self.tables = 0
 
     def add(self, kind: BlockKind, text: str, *, level: int | None = None, table: TableRef | None = None) -> None:
@@ -56,13 +56,9 @@ class _Builder:
             return
         if kind is BlockKind.heading:
             text = text.replace("\n", " ")
-            # A heading closes the sections at its level and below: "## 2" after
-            # "## 1" is a sibling, also where the document has no "#" title.
-            keep = sum(1 for lv in self._levels if lv < (level or 1))
-            self.section = self.section[:keep] + [text]
-            self._levels = self._levels[:keep] + [level or 1]
+            self.path.enter(level or 1, text)
         self.blocks.append(
-            Block(index=len(self.blocks), kind=kind, text=text, section=list(self.section), level=level, table=table)
+            Block(index=len(self.blocks), kind=kind, text=text, section=self.path.headings, level=level, table=table)
         )
 
 
