@@ -46,6 +46,13 @@ _APPENDIX = re.compile(
 _ENUM = re.compile(r"^\(?(?:\d{1,2}|[a-z]|[ivx]{1,4})[.)]\s+\S")
 _LEADERS = re.compile(r"(?:\.\s?){4,}|…{2,}")
 _FOOTNOTE_MARK = re.compile(r"^(?:\d{1,3}|[*†‡§¶])\s*\S")
+
+
+def _wraps(prev: _Line | None, ln: _Line) -> bool:
+    """Is `ln` the next line of `prev`'s title: same size, right below it?"""
+    return prev is not None and ln.size == prev.size and ln.top - prev.bottom < 0.8 * ln.size
+
+
 def _unclosed(text: str) -> bool:
     return text.count("(") > text.count(")")
 
@@ -571,11 +578,13 @@ class _Layout:
         # Heading levels for unnumbered headings: rank of their font size, aligned
         # with the level numbered headings of that size have.
         flagged = []
+        col_edges = []  # per column: where its body text starts and ends
         for p, cols in zip(self.pages, self.columns):
             for col in cols:
                 self._mark_footnotes(col, p)
                 plain = [c for c in col if c.kind == ""] or col
                 edges = (min(c.x0 for c in plain), max(c.x1 for c in plain))
+                col_edges.append(edges)
                 for i, ln in enumerate(col):
                     nxt = col[i + 1] if i + 1 < len(col) else None
                     flagged.append(self._heading_level(ln, nxt, edges) if ln.kind == "" else None)
@@ -602,6 +611,7 @@ class _Layout:
         out: list[Block] = []
         path = SectionPath()
         it = iter(flagged)
+        edges_it = iter(col_edges)
         header_blocks = {p.number: [] for p in self.pages}
         for p in self.pages:
             for ln in p.lines:
@@ -611,8 +621,7 @@ class _Layout:
             for ln in sorted((h for h in header_blocks[p.number] if h.kind == "header"), key=lambda h: (h.top, h.x0)):
                 self._emit(out, BlockKind.header, [ln], p.number, path.headings)
             for col in cols:
-                plain = [c for c in col if c.kind == ""] or col
-                edges = (min(c.x0 for c in plain), max(c.x1 for c in plain))
+                edges = next(edges_it)
                 group: list[_Line] = []
                 group_kind = None
                 group_level = None
@@ -632,10 +641,8 @@ class _Layout:
                     elif lvl is not None:
                         kind, level_here = BlockKind.heading, level(ln, lvl)
                         # A heading wrapped over two lines continues; a new numbered one does not.
-                        new = not (group_kind == BlockKind.heading and prev is not None and lvl == 0
-                                   and ln.size == prev.size and ln.top - prev.bottom < 0.8 * ln.size)
-                    elif (group_kind == BlockKind.heading and prev is not None and ln.size == prev.size
-                          and ln.bold == prev.bold and ln.top - prev.bottom < 0.8 * ln.size
+                        new = not (group_kind == BlockKind.heading and lvl == 0 and _wraps(prev, ln))
+                    elif (group_kind == BlockKind.heading and _wraps(prev, ln) and ln.bold == prev.bold
                           and _unclosed(" ".join(g.text for g in group))):
                         # "7.6 Stage 2: Model specialisation (weeks" | "5–9)": the title goes on.
                         kind, new, level_here = BlockKind.heading, False, group_level
