@@ -143,9 +143,10 @@ def annotate(units: list[Unit], matchers: tuple[TokenMatcher, ...], heading_flag
     if rejected_options:
         # "We would steer you away from Option C": what Option C's section, table
         # column or list item proposes is a rejected alternative.
+        rejected = frozenset(rejected_options)
         for unit in units:
             if unit.cues.hits or unit.hits:
-                unit.cues.rejected_options = frozenset(rejected_options)
+                unit.cues.rejected_options = rejected
 
 
 def _merge(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -262,33 +263,36 @@ class ConceptEvaluator:
                     elif self._result(ref, units, results).present:
                         blocked_by = ref
                         break
+            counts = weak_hits
             if blocked_by:
                 # A term the document itself defines as a trained model ('"Custom
                 # Model" means Claude 3 Haiku further trained by ...') is no framing.
-                defined = [h for h in weak_hits if self._defined_as_trained(c, h.text)]
-                if defined:
-                    res.counted.extend(defined)
-                    order = {id(u): i for i, u in enumerate(units)}
-                    res.counted.sort(key=lambda h: (order[id(h.unit)], h.start))
-                    weak_hits = [h for h in weak_hits if h not in defined]
-                res.discounted.extend((h, f"framing only ({blocked_by.split('.')[-1].replace('_', ' ')})") for h in weak_hits)
-            else:
-                res.counted.extend(weak_hits)
+                counts = [h for h in weak_hits if self._defined_as_trained(c, h.text)]
+                res.discounted.extend((h, f"framing only ({blocked_by.split('.')[-1].replace('_', ' ')})")
+                                      for h in weak_hits if h not in counts)
+            if counts:
+                res.counted.extend(counts)
                 order = {id(u): i for i, u in enumerate(units)}
                 res.counted.sort(key=lambda h: (order[id(h.unit)], h.start))
         return res
 
+    def _terms(self) -> dict[str, str]:
+        """The document's glossary (made when first needed)."""
+        if self._glossary is None:
+            self._glossary = glossary(self._units)
+        return self._glossary
+
+    @staticmethod
+    def _glossed_as(c: MentionConcept, gloss: str) -> bool:
+        """Does a definition hold one of the concept's gloss words?"""
+        return any(w.startswith(tuple(c.other_sense.gloss_words)) for w in gloss.lower().replace("-", " ").split())
+
     def _defined_otherwise(self, c: MentionConcept, term: str) -> str | None:
         """"other sense (defined as ...)" when the document defines `term` and the
         definition has none of the concept's gloss words."""
-        if self._glossary is None:
-            self._glossary = glossary(self._units)
         low = term.lower()
-        gloss = next(filter(None, map(self._glossary.get, (low, low + "s", low[:-1] if low.endswith("s") else low))), None)
-        if not gloss:
-            return None
-        words = gloss.lower().replace("-", " ").split()
-        if any(w.startswith(tuple(c.other_sense.gloss_words)) for w in words):
+        gloss = next(filter(None, map(self._terms().get, (low, low + "s", low[:-1] if low.endswith("s") else low))), None)
+        if not gloss or self._glossed_as(c, gloss):
             return None
         return f"other sense (defined as \"{gloss}\")"
 
@@ -297,14 +301,8 @@ class ConceptEvaluator:
         one of the concept's gloss words?"""
         if not (c.other_sense and c.other_sense.gloss_words):
             return False
-        if self._glossary is None:
-            self._glossary = glossary(self._units)
         low = text.lower()
-        return any(
-            " " in term and term in low
-            and any(w.startswith(tuple(c.other_sense.gloss_words)) for w in gloss.lower().replace("-", " ").split())
-            for term, gloss in self._glossary.items()
-        )
+        return any(" " in term and term in low and self._glossed_as(c, gloss) for term, gloss in self._terms().items())
 
     def _says_unchanged(self, c: MentionConcept) -> bool:
         """Does the vendor state that the model itself is not trained (not in a
